@@ -1,0 +1,175 @@
+using System.Text.Json;
+
+namespace VisionZip.IO;
+
+/// <summary>Parses and validates a safetensors JSON header; trusts nothing in it.</summary>
+internal static class SafetensorsHeader
+{
+    public static (Dictionary<string, SafetensorsTensorInfo> Tensors, Dictionary<string, string> Metadata) Parse(
+        string path, byte[] header, long dataLength)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(header);
+        }
+        catch (JsonException e)
+        {
+            throw SafetensorsFile.Invalid(path, null, $"header is not valid JSON ({e.Message})");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw SafetensorsFile.Invalid(path, null, $"header must be a JSON object, found {document.RootElement.ValueKind}");
+            }
+
+            var tensors = new Dictionary<string, SafetensorsTensorInfo>(StringComparer.Ordinal);
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Name == "__metadata__")
+                {
+                    ParseMetadata(path, property.Value, metadata);
+                }
+                else if (!tensors.TryAdd(property.Name, ParseTensor(path, property.Name, property.Value, dataLength)))
+                {
+                    throw SafetensorsFile.Invalid(path, property.Name, "appears twice in the header");
+                }
+            }
+
+            CheckContiguous(path, tensors.Values, dataLength);
+            return (tensors, metadata);
+        }
+    }
+
+    private static void ParseMetadata(string path, JsonElement element, Dictionary<string, string> metadata)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw SafetensorsFile.Invalid(path, null, "__metadata__ must be an object of strings");
+        }
+
+        foreach (var entry in element.EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.String)
+            {
+                throw SafetensorsFile.Invalid(path, null, $"__metadata__ value '{entry.Name}' is not a string");
+            }
+
+            metadata[entry.Name] = entry.Value.GetString()!;
+        }
+    }
+
+    private static SafetensorsTensorInfo ParseTensor(string path, string name, JsonElement element, long dataLength)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw SafetensorsFile.Invalid(path, name, "entry must be an object with dtype, shape and data_offsets");
+        }
+
+        if (!element.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
+        {
+            throw SafetensorsFile.Invalid(path, name, "missing or non-string 'dtype'");
+        }
+
+        string dtype = dtypeElement.GetString()!;
+        if (!SafetensorsDType.TryParse(dtype, out var type, out int elementSize))
+        {
+            throw SafetensorsFile.Invalid(path, name, $"unknown dtype '{dtype}' (supported: {string.Join(", ", SafetensorsDType.Supported)})");
+        }
+
+        long[] shape = ReadIntegers(path, name, element, "shape", expectedCount: null);
+        long[] offsets = ReadIntegers(path, name, element, "data_offsets", expectedCount: 2);
+        long elements = 1;
+        foreach (long dimension in shape)
+        {
+            try
+            {
+                elements = checked(elements * dimension);
+            }
+            catch (OverflowException)
+            {
+                throw SafetensorsFile.Invalid(path, name, $"shape [{string.Join(", ", shape)}] has more elements than fit in 64 bits");
+            }
+        }
+
+        long bytes;
+        try
+        {
+            bytes = checked(elements * elementSize);
+        }
+        catch (OverflowException)
+        {
+            throw SafetensorsFile.Invalid(path, name, $"shape [{string.Join(", ", shape)}] x {elementSize} bytes overflows 64 bits");
+        }
+
+        var (begin, end) = (offsets[0], offsets[1]);
+        if (begin > end || end > dataLength)
+        {
+            throw SafetensorsFile.Invalid(path, name, $"data_offsets [{begin}, {end}] are out of range (data section has {dataLength} bytes)");
+        }
+
+        if (end - begin != bytes)
+        {
+            throw SafetensorsFile.Invalid(path, name,
+                $"data_offsets [{begin}, {end}] span {end - begin} bytes but shape [{string.Join(", ", shape)}] of {dtype} needs {bytes}");
+        }
+
+        return new SafetensorsTensorInfo(name, dtype, type, shape, begin, end);
+    }
+
+    private static long[] ReadIntegers(string path, string name, JsonElement element, string property, int? expectedCount)
+    {
+        if (!element.TryGetProperty(property, out var array) || array.ValueKind != JsonValueKind.Array)
+        {
+            throw SafetensorsFile.Invalid(path, name, $"missing or non-array '{property}'");
+        }
+
+        var values = new List<long>();
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out long value) || value < 0)
+            {
+                throw SafetensorsFile.Invalid(path, name, $"'{property}' must hold non-negative integers, found {item.GetRawText()}");
+            }
+
+            values.Add(value);
+        }
+
+        if (expectedCount is { } count && values.Count != count)
+        {
+            throw SafetensorsFile.Invalid(path, name, $"'{property}' must have {count} entries, found {values.Count}");
+        }
+
+        return values.ToArray();
+    }
+
+    private static void CheckContiguous(string path, IEnumerable<SafetensorsTensorInfo> tensors, long dataLength)
+    {
+        long cursor = 0;
+        string? previous = null;
+        foreach (var info in tensors.OrderBy(t => t.Begin).ThenBy(t => t.End))
+        {
+            if (info.Begin < cursor)
+            {
+                throw SafetensorsFile.Invalid(path, info.Name, $"data_offsets [{info.Begin}, {info.End}] overlap tensor '{previous}' (which ends at {cursor})");
+            }
+
+            if (info.Begin > cursor)
+            {
+                throw SafetensorsFile.Invalid(path, info.Name, $"gap of {info.Begin - cursor} unused bytes before data_offsets [{info.Begin}, {info.End}]");
+            }
+
+            cursor = info.End;
+            previous = info.Name;
+        }
+
+        if (cursor != dataLength)
+        {
+            throw SafetensorsFile.Invalid(path, previous,
+                $"tensors cover {cursor} bytes of a {dataLength}-byte data section ({dataLength - cursor} trailing bytes unaccounted for)");
+        }
+    }
+}
