@@ -142,6 +142,10 @@ public sealed class VisionTower : IDisposable
     /// Vanilla LLaVA features: <c>hidden_states[layer]</c> of every image, CLS dropped under <c>default</c> when the tower
     /// has one ([B, N-1, D]), all N tokens otherwise ([B, N, D]; SigLIP has no CLS, so always all tokens).
     /// </summary>
+    /// <remarks>
+    /// transformers' <c>LlavaModel</c> drops token 0 under <c>default</c> whatever the tower; for a SigLIP tower that would
+    /// drop a patch, so this keeps every token there (SigLIP LLaVAs such as llava-interleave / onevision use <c>full</c>).
+    /// </remarks>
     /// <param name="pixelValues">[B, C, S, S] preprocessed images (S = <c>image_size</c>), any dtype/device.</param>
     /// <exception cref="ArgumentException">The pixels are not [B, C, S, S].</exception>
     public Tensor EncodeVanilla(Tensor pixelValues)

@@ -150,7 +150,10 @@ internal sealed class CheckpointWeightStore : WeightStore
     }
 }
 
-/// <summary>Random weights (benchmarks, tests): Normal(0, 0.02) matrices and embeddings, zero biases, unit LayerNorm scales.</summary>
+/// <summary>
+/// Random weights (benchmarks, tests): Normal(0, 0.02) matrices and embeddings, zero biases, unit LayerNorm scales;
+/// on the meta device, shapes only.
+/// </summary>
 internal sealed class RandomWeightStore : WeightStore
 {
     private const double Std = 0.02;
@@ -176,6 +179,11 @@ internal sealed class RandomWeightStore : WeightStore
     /// <inheritdoc />
     protected override Tensor? Fetch(string name, long[] shape, WeightInit init, bool required)
     {
+        if (Device.type == TorchSharp.DeviceType.META)
+        {
+            return empty(shape, DType, Device); // geometry only: no memory, no values
+        }
+
         using var scope = NewDisposeScope();
         var tensor = init switch
         {
