@@ -91,9 +91,9 @@ internal static class VisionConfigReader
                 case "siglip_vision_model":
                     return Plain(source, VisionCheckpointKind.Standalone, ReadVision(reader, root, "", VisionArchitecture.Siglip));
                 case "clip":
-                    return Plain(source, VisionCheckpointKind.DualEncoder, ReadNested(reader, root, VisionArchitecture.Clip, clipLargeWhenAbsent: false));
+                    return Plain(source, VisionCheckpointKind.DualEncoder, ReadNested(reader, root, VisionArchitecture.Clip, whenAbsent: null));
                 case "siglip":
-                    return Plain(source, VisionCheckpointKind.DualEncoder, ReadNested(reader, root, VisionArchitecture.Siglip, clipLargeWhenAbsent: false));
+                    return Plain(source, VisionCheckpointKind.DualEncoder, ReadNested(reader, root, VisionArchitecture.Siglip, whenAbsent: null));
             }
 
             if (root.TryGetProperty("mm_vision_tower", out _) || root.TryGetProperty("mm_projector_type", out _))
@@ -104,10 +104,13 @@ internal static class VisionConfigReader
             if (modelType is not null && modelType.StartsWith("llava", StringComparison.Ordinal)
                 || root.TryGetProperty("vision_feature_layer", out _))
             {
-                var vision = ReadNested(reader, root, VisionArchitecture.Clip, clipLargeWhenAbsent: true);
-                int layer = ReadFeatureLayer(reader, root, "vision_feature_layer", -2);
+                // LlavaOnevisionConfig defaults to a 26-layer SigLIP so400m tower, layer -1, 'full'; the others to CLIP-L/336, -2, 'default'.
+                bool onevision = modelType == "llava_onevision";
+                var vision = ReadNested(reader, root, onevision ? VisionArchitecture.Siglip : VisionArchitecture.Clip,
+                    whenAbsent: onevision ? OnevisionTower : VisionConfig.ClipVitLarge336);
+                int layer = ReadFeatureLayer(reader, root, "vision_feature_layer", onevision ? -1 : -2);
                 var strategy = VisionFeatureSelection.ParseStrategy(
-                    reader.String(root, "vision_feature_select_strategy", "default", "")!, source);
+                    reader.String(root, "vision_feature_select_strategy", onevision ? "full" : "default", "")!, source);
                 var act = VisionActivations.Parse(reader.String(root, "projector_hidden_act", "gelu", "")!, $"{source}: projector_hidden_act");
                 bool bias = reader.Bool(root, "multimodal_projector_bias", true, "");
                 int? textHidden = root.TryGetProperty("text_config", out var text) && text.ValueKind == JsonValueKind.Object
@@ -119,7 +122,7 @@ internal static class VisionConfigReader
 
             if (root.TryGetProperty("vision_config", out _))
             {
-                return Plain(source, VisionCheckpointKind.DualEncoder, ReadNested(reader, root, VisionArchitecture.Clip, clipLargeWhenAbsent: false));
+                return Plain(source, VisionCheckpointKind.DualEncoder, ReadNested(reader, root, VisionArchitecture.Clip, whenAbsent: null));
             }
 
             throw new InvalidDataException(
@@ -131,17 +134,24 @@ internal static class VisionConfigReader
     private static VisionConfigFile Plain(string source, VisionCheckpointKind kind, VisionConfig vision) =>
         new(source, kind, vision, null, VisionActivation.Gelu, true);
 
-    // CLIPConfig / SiglipConfig / LlavaConfig: vision_config dict -> the vision config class named by its model_type.
-    private static VisionConfig ReadNested(JsonFields reader, JsonElement root, VisionArchitecture fallback, bool clipLargeWhenAbsent)
+    // LlavaOnevisionConfig's tower when vision_config is absent.
+    private static readonly VisionConfig OnevisionTower = VisionConfig.SiglipDefaults with
+    {
+        HiddenSize = 1152,
+        IntermediateSize = 4304,
+        NumHiddenLayers = 26,
+        NumAttentionHeads = 16,
+        ImageSize = 384,
+        PatchSize = 14,
+    };
+
+    // CLIPConfig / SiglipConfig / LlavaConfig: vision_config dict -> the vision config class named by its model_type
+    // (fallback when it names none); an absent vision_config -> whenAbsent, else the fallback class's defaults.
+    private static VisionConfig ReadNested(JsonFields reader, JsonElement root, VisionArchitecture fallback, VisionConfig? whenAbsent)
     {
         if (!root.TryGetProperty("vision_config", out var nested) || nested.ValueKind == JsonValueKind.Null)
         {
-            if (clipLargeWhenAbsent)
-            {
-                return VisionConfig.ClipVitLarge336;
-            }
-
-            return fallback == VisionArchitecture.Clip ? VisionConfig.ClipDefaults : VisionConfig.SiglipDefaults;
+            return whenAbsent ?? (fallback == VisionArchitecture.Clip ? VisionConfig.ClipDefaults : VisionConfig.SiglipDefaults);
         }
 
         if (nested.ValueKind != JsonValueKind.Object)

@@ -55,6 +55,16 @@ public sealed class VisionConfigTests
     }
 
     [Fact]
+    public void A_llava_onevision_config_defaults_to_siglip_full_minus_one()
+    {
+        var file = VisionConfigReader.Parse("""{"model_type": "llava_onevision", "vision_config": {"hidden_size": 1152}}""", "test");
+        Assert.Equal(VisionArchitecture.Siglip, file.Vision!.Architecture);
+        Assert.Equal(new VisionFeatureSelection(-1, VisionFeatureSelectStrategy.Full), file.Selection);
+        var absent = VisionConfigReader.Parse("""{"model_type": "llava_onevision"}""", "test").Vision!;
+        Assert.Equal((26, 729), (absent.NumHiddenLayers, absent.NumPositions));
+    }
+
+    [Fact]
     public void Llava_interleave_fixture_reads_siglip_and_its_selection()
     {
         var file = VisionConfigReader.Read(Fixtures.Path("llava-interleave-qwen-tiny-hf"));
