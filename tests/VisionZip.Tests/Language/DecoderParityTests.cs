@@ -1,12 +1,21 @@
 using VisionZip.Models.Language;
+using VisionZip.Runtime;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;
 
 namespace VisionZip.Tests.Language;
 
 /// <summary>Parity of one decoder fixture (float32 compute over the stored weights) with its goldens.</summary>
-public abstract class DecoderParityTests(string folder)
+public abstract class DecoderParityTests
 {
+    private readonly string folder;
+
+    protected DecoderParityTests(string folder)
+    {
+        TorchRuntime.EnsureLoaded();
+        this.folder = folder;
+    }
+
     [Fact]
     public void Rope_inverse_frequencies_match()
     {
