@@ -84,7 +84,7 @@ public sealed class KvCache : IDisposable
 
     /// <summary>
     /// Appends one layer's new keys and values and returns that layer's keys and values for every cached position
-    /// (views into the buffers, valid until the next append or truncate).
+    /// (new views into the buffers, valid until the next append or truncate; the caller or its dispose scope disposes them).
     /// </summary>
     /// <param name="layer">Decoder layer index.</param>
     /// <param name="key">[B, kv_heads, T, head_dim], keys after RoPE.</param>
