@@ -14,9 +14,11 @@ public sealed class LlamaRotaryEmbedding : nn.Module
 
     internal LlamaRotaryEmbedding(string name, DecoderConfig config, Device device) : base(name)
     {
-        using (var cpu = InverseFrequencies(config))
+        var cpu = InverseFrequencies(config);
+        _invFreq = cpu.to(device).DetachFromDisposeScope();
+        if (!ReferenceEquals(_invFreq, cpu))
         {
-            _invFreq = cpu.to(device).DetachFromDisposeScope();
+            cpu.Dispose();
         }
 
         register_buffer("inv_freq", _invFreq, persistent: false);
