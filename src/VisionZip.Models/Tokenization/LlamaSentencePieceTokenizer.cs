@@ -10,7 +10,10 @@ namespace VisionZip.Models.Tokenization;
 /// with SentencePiece including its dummy-prefix <c>▁</c>; map added tokens to their ids; BOS once in front
 /// (<c>add_bos_token</c>, default true); EOS only with <c>add_eos_token</c>.
 /// </summary>
-/// <remarks>Immutable after loading; safe to use from several threads.</remarks>
+/// <remarks>
+/// Only the legacy rule is implemented: <c>legacy: false</c> in <c>tokenizer_config.json</c> (no dummy prefix after an
+/// added token) is not honoured. Immutable after loading; safe to use from several threads.
+/// </remarks>
 public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
 {
     /// <summary>File name of the SentencePiece model in a checkpoint directory.</summary>
@@ -193,7 +196,7 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
         if (byteFallback && piece.Length == 6 && piece.StartsWith("<0x", StringComparison.Ordinal) && piece[5] == '>'
             && byte.TryParse(piece.AsSpan(3, 2), System.Globalization.NumberStyles.HexNumber, null, out byte value))
         {
-            return new TokenBytes([value], IsSpecial: false, DummyPrefix: false);
+            return new TokenBytes(new[] { value }, IsSpecial: false, DummyPrefix: false);
         }
 
         return new TokenBytes(Encoding.UTF8.GetBytes(piece.Replace(SpaceSymbol, ' ')), IsSpecial: false,

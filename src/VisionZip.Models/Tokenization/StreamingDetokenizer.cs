@@ -54,14 +54,14 @@ public sealed class StreamingDetokenizer
             string text = DecodeBytes([], flush: true);
             if (!SkipSpecialTokens && token.Bytes.Length > 0)
             {
-                text += Encoding.UTF8.GetString(token.Bytes);
+                text += Encoding.UTF8.GetString(token.Bytes.Span);
             }
 
             _atSegmentStart = true;
             return Emit(text);
         }
 
-        ReadOnlySpan<byte> bytes = token.Bytes;
+        ReadOnlySpan<byte> bytes = token.Bytes.Span;
         if (_atSegmentStart)
         {
             if (token.DummyPrefix && bytes.Length > 0 && bytes[0] == (byte)' ')
