@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,15 +11,19 @@ namespace VisionZip.IO;
 /// </summary>
 /// <remarks>
 /// Layout follows the reference writer: the JSON header is padded with spaces to a multiple of 8 bytes,
-/// and tensors are stored by element size (largest first), then by name, so every tensor's data is
-/// aligned to its element size. Tensors may live on any device and need not be contiguous; each is copied
-/// to a contiguous CPU tensor one at a time and streamed to disk, so memory use stays at one tensor.
+/// and tensors are stored by dtype (the reference's order, largest elements first), then by name, so every
+/// tensor's data is aligned to its element size; the header lists them in that order after
+/// <c>__metadata__</c> (keys sorted), so files come out byte-identical to the reference writer's for
+/// ordinary names. Tensors may live on any device and need not be contiguous; each is copied to a
+/// contiguous CPU tensor one at a time and streamed to disk, so memory use stays at one tensor.
 /// The write is atomic: data goes to a temporary file in the target's directory that then replaces
 /// the target by rename, so a failed write leaves neither a partial file nor a damaged existing one.
 /// The replaced file gets the default permissions of a new file. Thread-safe (no shared state).
 /// </remarks>
 public static class SafetensorsWriter
 {
+    private static readonly Comparer<byte[]> Utf8NameOrder = Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b));
+
     /// <summary>Writes <paramref name="tensors"/> (and optional string metadata) to <paramref name="path"/>.</summary>
     /// <param name="path">Target file; replaced atomically if it exists. Its directory must exist.</param>
     /// <param name="tensors">Names and tensors; any device, any dtype in <see cref="SafetensorsDType.Supported"/>. Not modified or disposed.</param>
@@ -97,7 +102,7 @@ public static class SafetensorsWriter
     /// <summary>Validates every name and tensor and lays the tensors out in reference order, before any file is touched.</summary>
     private static (List<SafetensorsTensorInfo> Entries, List<Tensor> Sources) Plan(IEnumerable<KeyValuePair<string, Tensor>> tensors)
     {
-        var named = new List<(string Name, Tensor Tensor, string DType, int ElementSize)>();
+        var named = new List<(string Name, Tensor Tensor, string DType, int ElementSize, byte[] Utf8Name)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, tensor) in tensors)
         {
@@ -132,14 +137,18 @@ public static class SafetensorsWriter
             }
 
             SafetensorsDType.TryParse(dtype, out _, out int elementSize);
-            named.Add((name, tensor, dtype, elementSize));
+            named.Add((name, tensor, dtype, elementSize, Encoding.UTF8.GetBytes(name)));
         }
 
-        // Largest elements first keeps every tensor aligned to its element size; names break ties.
-        var ordered = named.OrderByDescending(t => t.ElementSize).ThenBy(t => t.Name, StringComparer.Ordinal).ToList();
+        // The reference order: dtype rank descending (largest elements first, so every tensor stays aligned
+        // to its element size), then the name's UTF-8 bytes.
+        var ordered = named
+            .OrderByDescending(t => SafetensorsDType.ReferenceRank(t.DType))
+            .ThenBy(t => t.Utf8Name, Utf8NameOrder)
+            .ToList();
         var entries = new List<SafetensorsTensorInfo>(ordered.Count);
         long offset = 0;
-        foreach (var (name, tensor, dtype, elementSize) in ordered)
+        foreach (var (name, tensor, dtype, elementSize, _) in ordered)
         {
             long[] shape = tensor.shape;
             long end = checked(offset + tensor.numel() * elementSize);
