@@ -41,8 +41,6 @@ internal sealed class TokenizerMetadata
 
     public List<int> GenerationEosIds { get; } = [];
 
-    public int? GenerationBosId { get; private set; }
-
     /// <summary>The raw <c>chat_template</c> of <c>tokenizer_config.json</c> (string form, or the "default" entry of the list form).</summary>
     public string? ChatTemplate { get; private set; }
 
@@ -213,11 +211,6 @@ internal sealed class TokenizerMetadata
                 default:
                     throw Invalid(path, "eos_token_id", $"expected an id or a list of ids, found {eos.ValueKind}");
             }
-        }
-
-        if (root.TryGetProperty("bos_token_id", out var bos) && bos.ValueKind != JsonValueKind.Null)
-        {
-            GenerationBosId = TokenId(bos, path, "bos_token_id");
         }
     }
 
