@@ -94,7 +94,8 @@ public sealed class RgbImage
             throw new ArgumentException($"{nameof(hwc)}: expected uint8 [H, W, 3], got {hwc.dtype} [{string.Join(", ", hwc.shape)}]", nameof(hwc));
         }
 
-        using var contiguous = hwc.cpu().contiguous();
+        using var scope = NewDisposeScope();
+        var contiguous = hwc.cpu().contiguous();
         return Wrap((int)hwc.shape[1], (int)hwc.shape[0], contiguous.data<byte>().ToArray());
     }
 
