@@ -5,8 +5,8 @@ namespace VisionZip;
 
 /// <summary>
 /// Contextual token merging (paper section 2.3): the tokens that were not kept are grouped around evenly spaced
-/// targets by key similarity and each group becomes one token. Batched with gathers and one-hot matrix products,
-/// no host loops. Callers own the dispose scope.
+/// targets by key similarity and each group becomes one token. Batched tensor ops (row gathers, one batched matrix
+/// product, one index_add), no host loops or host round trips. Callers own the dispose scope.
 /// </summary>
 internal static class ContextualMerger
 {
@@ -21,42 +21,46 @@ internal static class ContextualMerger
     /// <param name="remaining">R, [B, M] int64 ascending.</param>
     /// <param name="contextual">Number of contextual tokens, 1..M.</param>
     /// <returns>
-    /// Tokens [B, contextual, D] float32, targets [B, contextual] int64 (positions), and the group of every element
-    /// of R, [B, M] int64 (a target is in its own group).
+    /// Tokens [B, contextual, D] float32, targets [B, contextual] int64 (positions), and the assignment [B, N] int64
+    /// (-1 for tokens outside R, else the group; a target is in its own group).
     /// </returns>
-    internal static (Tensor Tokens, Tensor Targets, Tensor Groups) Merge(Tensor hiddenStates, Tensor metric, Tensor remaining, int contextual)
+    internal static (Tensor Tokens, Tensor Targets, Tensor Assignment) Merge(Tensor hiddenStates, Tensor metric, Tensor remaining, int contextual)
     {
         long batch = remaining.shape[0];
         long rest = remaining.shape[1];
-        long headDim = metric.shape[2];
-        long hidden = hiddenStates.shape[2];
+        var (seqLen, hidden) = (hiddenStates.shape[1], hiddenStates.shape[2]);
         long step = Math.Max(1, rest / contextual);
         var device = hiddenStates.device;
 
         var slots = torch.arange(0, contextual * step, step, dtype: ScalarType.Int64, device: device);    // [c] indices into R
-        var groupIds = torch.arange(contextual, dtype: ScalarType.Int64, device: device);                  // [c]
-
-        // Similarity of every remaining key to every target key, float32.
-        var keys = metric.gather(1, remaining.unsqueeze(-1).expand(batch, rest, headDim))
-            .to(ScalarType.Float32);                                                                        // [B, M, Dh]
-        var normalised = keys / keys.norm(-1, keepdim: true);                                              // [B, M, Dh]
-        var targetKeys = normalised.index_select(1, slots);                                                // [B, c, Dh]
-        var similarity = normalised.bmm(targetKeys.transpose(1, 2));                                       // [B, M, c]
-
-        var groups = similarity.argmax(-1);                                                                // [B, M]
-        var slotIndex = slots.unsqueeze(0).expand(batch, contextual);                                      // [B, c]
-        groups.scatter_(1, slotIndex, groupIds.unsqueeze(0).expand(batch, contextual));                   // targets: own group
         var targets = remaining.index_select(1, slots);                                                    // [B, c] positions
 
-        // One-hot membership of the non-target tokens (targets get the group id c, which matches no row).
-        var memberGroups = groups.scatter(1, slotIndex, torch.full(batch, contextual, contextual, dtype: ScalarType.Int64, device: device));
-        var members = groupIds.view(1, contextual, 1).eq(memberGroups.unsqueeze(1)).to(ScalarType.Float32); // [B, c, M]
-        var counts = members.sum(-1, keepdim: true).clamp_min(1);                                          // [B, c, 1]
+        // Similarity of every remaining key to every target key, float32, no epsilon in the normalisation.
+        var keys = TensorRows.Take(metric, remaining).to(ScalarType.Float32);                              // [B, M, Dh]
+        var normalised = keys / keys.norm(-1, keepdim: true);                                              // [B, M, Dh]
+        var similarity = normalised.bmm(normalised.index_select(1, slots).transpose(1, 2));                // [B, M, c]
+        var groups = similarity.argmax(-1);                                                                // [B, M], first max
+        var targetGroups = torch.arange(contextual, dtype: ScalarType.Int64, device: device).expand(batch, contextual);
+        groups.index_copy_(1, slots, targetGroups);                                                        // a target is its own group
 
-        var remainingStates = hiddenStates.gather(1, remaining.unsqueeze(-1).expand(batch, rest, hidden))
-            .to(ScalarType.Float32);                                                                        // [B, M, D]
-        var targetStates = remainingStates.index_select(1, slots);                                         // [B, c, D]
-        var tokens = targetStates + members.bmm(remainingStates) / counts;                                 // [B, c, D]
-        return (tokens, targets, groups);
+        var assignment = torch.full(batch, seqLen, -1L, dtype: ScalarType.Int64, device: device)
+            .scatter_(1, remaining, groups);                                                               // [B, N]
+
+        // Sum the members of every group with one index_add over all N rows: a member goes to its group's row,
+        // every other token (dominant, target) to a spare row c that is dropped.
+        var sumRow = assignment.masked_fill(assignment.lt(0), contextual)
+            .scatter_(1, targets, torch.full(batch, contextual, contextual, dtype: ScalarType.Int64, device: device)); // [B, N] in 0..c
+        var flatSumRow = TensorRows.FlatIndex(sumRow, contextual + 1);                                     // [B * N]
+        var states = hiddenStates.reshape(batch * seqLen, hidden).to(ScalarType.Float32);                  // [B * N, D]
+        var sums = torch.zeros(batch * (contextual + 1), hidden, dtype: ScalarType.Float32, device: device)
+            .index_add_(0, flatSumRow, states, 1)
+            .view(batch, contextual + 1, hidden).narrow(1, 0, contextual);                                 // [B, c, D]
+        var counts = torch.zeros(batch * (contextual + 1), dtype: ScalarType.Float32, device: device)
+            .index_add_(0, flatSumRow, torch.ones(batch * seqLen, dtype: ScalarType.Float32, device: device), 1)
+            .view(batch, contextual + 1, 1).narrow(1, 0, contextual).clamp_min(1);                         // [B, c, 1]
+
+        var targetStates = TensorRows.Take(hiddenStates, targets).to(ScalarType.Float32);                  // [B, c, D]
+        var tokens = targetStates + sums / counts;                                                         // [B, c, D]
+        return (tokens, targets, assignment);
     }
 }

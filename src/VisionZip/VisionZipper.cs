@@ -42,24 +42,24 @@ public static class VisionZipper
         var selected = DominantSelector.Select(scores, budget.Dominant, hasCls);                   // [B, d]
         var (kept, remaining) = DominantSelector.Partition(selected, seqLen);                      // [B, d], [B, M]
 
-        long hidden = hiddenStates.shape[2];
-        var dominantTokens = hiddenStates.gather(1, kept.unsqueeze(-1).expand(batch, budget.Dominant, hidden)); // [B, d, D]
-        var assignment = torch.full(batch, seqLen, -1L, dtype: ScalarType.Int64, device: hiddenStates.device); // [B, N]
+        var dominantTokens = TensorRows.Take(hiddenStates, kept);                                   // [B, d, D]
 
         Tensor tokens;
         Tensor targets;
+        Tensor assignment;
         if (budget.Contextual == 0)
         {
             tokens = dominantTokens;
-            targets = torch.empty(batch, 0, dtype: ScalarType.Int64, device: hiddenStates.device); // [B, 0]
+            targets = torch.empty(batch, 0, dtype: ScalarType.Int64, device: hiddenStates.device);  // [B, 0]
+            assignment = torch.full(batch, seqLen, -1L, dtype: ScalarType.Int64, device: hiddenStates.device); // [B, N]
         }
         else
         {
-            var (contextualTokens, contextualTargets, groups) =
-                ContextualMerger.Merge(hiddenStates, metric, remaining, budget.Contextual);        // [B, c, D] float32
-            assignment.scatter_(1, remaining, groups);
-            tokens = torch.cat([dominantTokens, contextualTokens.to(hiddenStates.dtype)], 1);     // [B, d + c, D]
+            var (contextualTokens, contextualTargets, contextualAssignment) =
+                ContextualMerger.Merge(hiddenStates, metric, remaining, budget.Contextual);         // [B, c, D] float32
+            tokens = torch.cat([dominantTokens, contextualTokens.to(hiddenStates.dtype)], 1);      // [B, d + c, D]
             targets = contextualTargets;
+            assignment = contextualAssignment;
         }
 
         // Scores must not alias the caller's attention: index_fill / clone always copy.

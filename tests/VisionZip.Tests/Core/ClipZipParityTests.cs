@@ -1,4 +1,5 @@
 using TorchSharp;
+using VisionZip.Runtime;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;
 
@@ -10,6 +11,9 @@ namespace VisionZip.Tests.Core;
 /// </summary>
 public class ClipZipParityTests
 {
+    // torch must not run before the native shim: a failed TorchSharp type initializer poisons the whole process.
+    public ClipZipParityTests() => TorchRuntime.EnsureLoaded();
+
     private const string Folder = "clip-vit-tiny-patch14-336";
 
     public static TheoryData<int, int> Cases => ZipGolden.Cases(Folder);

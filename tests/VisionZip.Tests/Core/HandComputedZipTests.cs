@@ -1,4 +1,5 @@
 using TorchSharp;
+using VisionZip.Runtime;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;
 
@@ -10,6 +11,9 @@ namespace VisionZip.Tests.Core;
 /// </summary>
 public class HandComputedZipTests
 {
+    // torch must not run before the native shim: a failed TorchSharp type initializer poisons the whole process.
+    public HandComputedZipTests() => TorchRuntime.EnsureLoaded();
+
     /// <summary>[1, N, 2] with row p = (p, p*p).</summary>
     private static Tensor Positions(int seqLen)
     {

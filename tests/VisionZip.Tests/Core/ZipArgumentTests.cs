@@ -1,4 +1,5 @@
 using TorchSharp;
+using VisionZip.Runtime;
 using static TorchSharp.torch;
 
 namespace VisionZip.Tests.Core;
@@ -6,6 +7,9 @@ namespace VisionZip.Tests.Core;
 /// <summary>One test per bad input: an <see cref="ArgumentException"/> naming the argument and the numbers.</summary>
 public class ZipArgumentTests
 {
+    // torch must not run before the native shim: a failed TorchSharp type initializer poisons the whole process.
+    public ZipArgumentTests() => TorchRuntime.EnsureLoaded();
+
     private const int SeqLen = 7;
 
     private static Tensor States() => torch.zeros(1, SeqLen, 2);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using VisionZip.Runtime;
 using static TorchSharp.torch;
 
 namespace VisionZip.Tests.Core;
@@ -9,6 +10,9 @@ namespace VisionZip.Tests.Core;
 /// </summary>
 public class ZipLeakTests
 {
+    // torch must not run before the native shim: a failed TorchSharp type initializer poisons the whole process.
+    public ZipLeakTests() => TorchRuntime.EnsureLoaded();
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

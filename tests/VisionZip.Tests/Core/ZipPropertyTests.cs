@@ -1,4 +1,5 @@
 using TorchSharp;
+using VisionZip.Runtime;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;
 
@@ -7,6 +8,9 @@ namespace VisionZip.Tests.Core;
 /// <summary>Invariants on random inputs: index sets, counts, batch rows, the three attention forms, dtypes.</summary>
 public class ZipPropertyTests
 {
+    // torch must not run before the native shim: a failed TorchSharp type initializer poisons the whole process.
+    public ZipPropertyTests() => TorchRuntime.EnsureLoaded();
+
     private const int Batch = 3;
     private const int Heads = 4;
     private const int SeqLen = 50;
