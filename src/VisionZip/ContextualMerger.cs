@@ -7,6 +7,7 @@ namespace VisionZip;
 /// Contextual token merging (paper section 2.3): the tokens that were not kept are grouped around evenly spaced
 /// targets by key similarity and each group becomes one token. Batched tensor ops (row gathers, one batched matrix
 /// product, one index_add), no host loops or host round trips. Callers own the dispose scope.
+/// On CUDA, index_add sums with atomics, so the last bits of a merged token may vary between runs (indices never do).
 /// </summary>
 internal static class ContextualMerger
 {
@@ -21,7 +22,7 @@ internal static class ContextualMerger
     /// <param name="remaining">R, [B, M] int64 ascending.</param>
     /// <param name="contextual">Number of contextual tokens, 1..M.</param>
     /// <returns>
-    /// Tokens [B, contextual, D] float32, targets [B, contextual] int64 (positions), and the assignment [B, N] int64
+    /// Tokens [B, contextual, D] in <see cref="AccumulationType"/>, targets [B, contextual] int64 (positions), and the assignment [B, N] int64
     /// (-1 for tokens outside R, else the group; a target is in its own group).
     /// </returns>
     internal static (Tensor Tokens, Tensor Targets, Tensor Assignment) Merge(Tensor hiddenStates, Tensor metric, Tensor remaining, int contextual)
@@ -51,16 +52,21 @@ internal static class ContextualMerger
         var sumRow = assignment.masked_fill(assignment.lt(0), contextual)
             .scatter_(1, targets, torch.full(batch, contextual, contextual, dtype: ScalarType.Int64, device: device)); // [B, N] in 0..c
         var flatSumRow = TensorRows.FlatIndex(sumRow, contextual + 1);                                     // [B * N]
-        var states = hiddenStates.reshape(batch * seqLen, hidden).to(ScalarType.Float32);                  // [B * N, D]
-        var sums = torch.zeros(batch * (contextual + 1), hidden, dtype: ScalarType.Float32, device: device)
+        var accumulate = AccumulationType(hiddenStates.dtype);
+        var states = hiddenStates.reshape(batch * seqLen, hidden).to(accumulate);                          // [B * N, D]
+        var sums = torch.zeros(batch * (contextual + 1), hidden, dtype: accumulate, device: device)
             .index_add_(0, flatSumRow, states, 1)
             .view(batch, contextual + 1, hidden).narrow(1, 0, contextual);                                 // [B, c, D]
-        var counts = torch.zeros(batch * (contextual + 1), dtype: ScalarType.Float32, device: device)
-            .index_add_(0, flatSumRow, torch.ones(batch * seqLen, dtype: ScalarType.Float32, device: device), 1)
+        var counts = torch.zeros(batch * (contextual + 1), dtype: accumulate, device: device)
+            .index_add_(0, flatSumRow, torch.ones(batch * seqLen, dtype: accumulate, device: device), 1)
             .view(batch, contextual + 1, 1).narrow(1, 0, contextual).clamp_min(1);                         // [B, c, 1]
 
-        var targetStates = TensorRows.Take(hiddenStates, targets).to(ScalarType.Float32);                  // [B, c, D]
+        var targetStates = TensorRows.Take(hiddenStates, targets).to(accumulate);                          // [B, c, D]
         var tokens = targetStates + sums / counts;                                                         // [B, c, D]
         return (tokens, targets, assignment);
     }
+
+    /// <summary>Sums run in float32, or float64 for float64 input (never in half precision).</summary>
+    internal static ScalarType AccumulationType(ScalarType input) =>
+        input == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
 }

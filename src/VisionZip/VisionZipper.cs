@@ -8,8 +8,10 @@ namespace VisionZip;
 /// contextual tokens. Text-agnostic; runs once per image between the vision encoder and the projector.
 /// </summary>
 /// <remarks>
-/// Stateless and thread-safe (dispose scopes are per thread). Scores and similarities are computed in float32;
-/// the tokens come back in the dtype of <c>hiddenStates</c>. Every intermediate tensor is freed before returning.
+/// Stateless and thread-safe (dispose scopes are per thread). Scores and similarities are computed in float32 and
+/// merged tokens are summed in float32 (float64 for float64 input); the tokens come back in the dtype of
+/// <c>hiddenStates</c>, on its device. No host loops and no host round trips; every intermediate tensor is freed
+/// before returning.
 /// </remarks>
 public static class VisionZipper
 {
@@ -56,7 +58,7 @@ public static class VisionZipper
         else
         {
             var (contextualTokens, contextualTargets, contextualAssignment) =
-                ContextualMerger.Merge(hiddenStates, metric, remaining, budget.Contextual);         // [B, c, D] float32
+                ContextualMerger.Merge(hiddenStates, metric, remaining, budget.Contextual);         // [B, c, D] float32/64
             tokens = torch.cat([dominantTokens, contextualTokens.to(hiddenStates.dtype)], 1);      // [B, d + c, D]
             targets = contextualTargets;
             assignment = contextualAssignment;

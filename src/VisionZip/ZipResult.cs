@@ -50,8 +50,8 @@ public sealed class ZipResult : IDisposable
 
     /// <summary>
     /// [B, N] float32 dominant score per token: with CLS the CLS-query attention summed over heads (NaN at position 0,
-    /// which is kept regardless); without CLS the attention received, averaged over heads and queries. For
-    /// visualisation; the ranking, not the scale, is what selection uses.
+    /// which is kept regardless); without CLS the attention received, averaged over heads and queries; a [B, N]
+    /// attention argument is passed through as given. For visualisation; selection uses only the ranking.
     /// </summary>
     public Tensor Scores { get; }
 

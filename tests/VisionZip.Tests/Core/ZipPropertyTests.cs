@@ -175,4 +175,40 @@ public class ZipPropertyTests
 
         Assert.True(TensorsEqual.Same(copies[0], hiddenStates) && TensorsEqual.Same(copies[1], reduced) && TensorsEqual.Same(copies[2], metric));
     }
+
+    [Fact]
+    public void Non_contiguous_inputs_give_the_same_result()
+    {
+        using var scope = NewDisposeScope();
+        var (hiddenStates, fullMap, metric) = RandomLayer(6);
+        var budget = new ZipBudget(10, 5);
+        var strided = (hiddenStates.transpose(1, 2).contiguous().transpose(1, 2),
+                       fullMap.transpose(2, 3).contiguous().transpose(2, 3),
+                       metric.transpose(0, 1).contiguous().transpose(0, 1));
+        Assert.False(strided.Item1.is_contiguous() || strided.Item3.is_contiguous());
+
+        using var reference = VisionZipper.Zip(hiddenStates, fullMap, metric, budget, hasCls: true);
+        using var result = VisionZipper.Zip(strided.Item1, strided.Item2, strided.Item3, budget, hasCls: true);
+
+        TensorAssert.Equal(reference.KeptIndices, result.KeptIndices, "kept");
+        TensorAssert.Equal(reference.Assignment, result.Assignment, "assignment");
+        TensorAssert.Close(reference.Tokens, result.Tokens, "tokens");
+    }
+
+    [Fact]
+    public void Float64_input_stays_float64()
+    {
+        using var scope = NewDisposeScope();
+        var (hiddenStates, fullMap, metric) = RandomLayer(7);
+        var budget = new ZipBudget(10, 5);
+
+        using var single = VisionZipper.Zip(hiddenStates, fullMap, metric, budget, hasCls: false);
+        using var dbl = VisionZipper.Zip(hiddenStates.to(ScalarType.Float64), fullMap.to(ScalarType.Float64), metric.to(ScalarType.Float64), budget, hasCls: false);
+
+        Assert.Equal(ScalarType.Float64, dbl.Tokens.dtype);
+        Assert.Equal(ScalarType.Float32, dbl.Scores.dtype);
+        TensorAssert.Equal(single.KeptIndices, dbl.KeptIndices, "kept");
+        TensorAssert.Equal(single.Assignment, dbl.Assignment, "assignment");
+        TensorAssert.Close(dbl.Tokens, single.Tokens, "tokens");
+    }
 }
