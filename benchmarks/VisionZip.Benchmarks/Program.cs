@@ -1,0 +1,18 @@
+using BenchmarkDotNet.Running;
+using VisionZip.Runtime;
+
+namespace VisionZip.Benchmarks;
+
+/// <summary>
+/// Entry point: every benchmark class of this assembly, chosen with BenchmarkDotNet's usual arguments, e.g.
+/// <c>dotnet run -c Release --project benchmarks/VisionZip.Benchmarks -- --filter '*Zip*' --job short</c>.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        TorchRuntime.EnsureLoaded();
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return summaries.Any(summary => summary.HasCriticalValidationErrors) ? 1 : 0;
+    }
+}
