@@ -6,7 +6,7 @@ namespace VisionZip;
 /// <summary>
 /// Contextual token merging (paper section 2.3): the tokens that were not kept are grouped around evenly spaced
 /// targets by key similarity and each group becomes one token. Batched tensor ops (row gathers, one batched matrix
-/// product, one index_add), no host loops or host round trips. Callers own the dispose scope.
+/// product, index_add for the group sums and counts), no host loops or host round trips. Callers own the dispose scope.
 /// On CUDA, index_add sums with atomics, so the last bits of a merged token may vary between runs (indices never do).
 /// </summary>
 internal static class ContextualMerger
@@ -22,7 +22,8 @@ internal static class ContextualMerger
     /// <param name="remaining">R, [B, M] int64 ascending.</param>
     /// <param name="contextual">Number of contextual tokens, 1..M.</param>
     /// <returns>
-    /// Tokens [B, contextual, D] in <see cref="AccumulationType"/>, targets [B, contextual] int64 (positions), and the assignment [B, N] int64
+    /// Tokens [B, contextual, D] in <see cref="AccumulationType"/>, targets [B, contextual] int64 (positions), and the
+    /// assignment [B, N] int64
     /// (-1 for tokens outside R, else the group; a target is in its own group).
     /// </returns>
     internal static (Tensor Tokens, Tensor Targets, Tensor Assignment) Merge(Tensor hiddenStates, Tensor metric, Tensor remaining, int contextual)
