@@ -50,6 +50,9 @@ public sealed class LlavaNextVisionParityTests : IDisposable
         double error = (lowPrecision.to(ScalarType.Float32) - reference).abs().max().item<float>();
         double scale = reference.abs().max().item<float>();
         Assert.True(error < 0.05 * scale, $"bfloat16 max error {error} vs scale {scale}");
+        using var zipped = half.EncodeZipped(Images(), new ZipBudget(14, 4));
+        Assert.Equal(ScalarType.BFloat16, zipped.Tokens.dtype);
+        Assert.Equal([4L, 18, 64], zipped.Tokens.shape);
     }
 
     public void Dispose()
