@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VisionZip.Models.Language;
 
 namespace VisionZip.Models.Llava;
 
@@ -129,6 +130,15 @@ public sealed class LlavaConfig
     /// default when the file has none); the vision config applies its class defaults to it.
     /// </summary>
     public JsonObject VisionConfigJson() => (JsonObject)_vision.DeepClone();
+
+    /// <summary>
+    /// The language model's configuration: <see cref="TextConfigJson"/> with the defaults of its transformers config
+    /// class applied (LlamaConfig, MistralConfig, Qwen2Config).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A text_config field is malformed; the message names it.</exception>
+    /// <exception cref="NotSupportedException">A text model type the decoder does not implement.</exception>
+    public DecoderConfig ResolveTextConfig() =>
+        DecoderConfig.FromJson(JsonSerializer.SerializeToElement(_text), $"{Source} -> text_config");
 
     /// <summary>Reads <c>config.json</c> from a model directory (or the file itself).</summary>
     /// <exception cref="FileNotFoundException">No config.json there.</exception>

@@ -45,6 +45,39 @@ public class LlavaConfigTests
         Assert.Equal((bool)resolved["text"]!["tie_word_embeddings"]!, (bool)config.TextConfigJson()["tie_word_embeddings"]!);
     }
 
+    [Theory]
+    [InlineData("llava-1.5-tiny-hf")]
+    [InlineData("llava-interleave-qwen-tiny-hf")]
+    [InlineData("llava-next-tiny-patch14-112-hf")]
+    public void Text_config_resolves_to_config_resolved_text(string folder)
+    {
+        var text = LlavaConfig.Load(Fixtures.Path(folder)).ResolveTextConfig();
+        var resolved = GoldenConfig(folder)["text"]!;
+
+        Assert.Equal((string)resolved["model_type"]!, text.ModelType);
+        Assert.Equal((int)resolved["vocab_size"]!, text.VocabSize);
+        Assert.Equal((int)resolved["hidden_size"]!, text.HiddenSize);
+        Assert.Equal((int)resolved["intermediate_size"]!, text.IntermediateSize);
+        Assert.Equal((int)resolved["num_hidden_layers"]!, text.NumHiddenLayers);
+        Assert.Equal((int)resolved["num_attention_heads"]!, text.NumAttentionHeads);
+        Assert.Equal((int)resolved["num_key_value_heads"]!, text.NumKeyValueHeads);
+        Assert.Equal((int)resolved["head_dim"]!, text.HeadDim);
+        Assert.Equal((int)resolved["max_position_embeddings"]!, text.MaxPositionEmbeddings);
+        Assert.Equal((double)resolved["rms_norm_eps"]!, text.RmsNormEps);
+        Assert.Equal((double)resolved["rope_theta"]!, text.RopeTheta);
+        Assert.Equal((bool)resolved["tie_word_embeddings"]!, text.TieWordEmbeddings);
+    }
+
+    [Fact]
+    public void Hub_llava15_text_config_gets_the_llama_7b_defaults()
+    {
+        var text = LlavaConfig.Parse(Llava15Hub).ResolveTextConfig();
+
+        Assert.Equal((4096, 11008, 32, 32, 32), (text.HiddenSize, text.IntermediateSize, text.NumHiddenLayers, text.NumAttentionHeads, text.NumKeyValueHeads));
+        Assert.Equal((32064, 4096, 1e-5, 10000.0), (text.VocabSize, text.MaxPositionEmbeddings, text.RmsNormEps, text.RopeTheta));
+        Assert.False(text.TieWordEmbeddings);
+    }
+
     [Fact]
     public void Interleave_is_a_plain_llava_with_siglip_full_layer_minus_one_and_a_tied_qwen2()
     {
