@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VisionZip.Models.Language;
+using VisionZip.Models.Vision;
 
 namespace VisionZip.Models.Llava;
 
@@ -139,6 +140,13 @@ public sealed class LlavaConfig
     /// <exception cref="NotSupportedException">A text model type the decoder does not implement.</exception>
     public DecoderConfig ResolveTextConfig() =>
         DecoderConfig.FromJson(JsonSerializer.SerializeToElement(_text), $"{Source} -> text_config");
+
+    /// <summary>
+    /// The vision tower's configuration: <see cref="VisionConfigJson"/> with the defaults of CLIPVisionConfig or
+    /// SiglipVisionConfig applied.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A vision_config field is malformed or the model type is not CLIP/SigLIP.</exception>
+    public VisionConfig ResolveVisionConfig() => VisionConfig.Parse(_vision.ToJsonString(), $"{Source} -> vision_config");
 
     /// <summary>Reads <c>config.json</c> from a model directory (or the file itself).</summary>
     /// <exception cref="FileNotFoundException">No config.json there.</exception>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using VisionZip.Models.Llava;
+using VisionZip.Models.Vision;
 using VisionZip.Tests.Support;
 
 namespace VisionZip.Tests.Llava;
@@ -66,6 +67,33 @@ public class LlavaConfigTests
         Assert.Equal((double)resolved["rms_norm_eps"]!, text.RmsNormEps);
         Assert.Equal((double)resolved["rope_theta"]!, text.RopeTheta);
         Assert.Equal((bool)resolved["tie_word_embeddings"]!, text.TieWordEmbeddings);
+    }
+
+    [Theory]
+    [InlineData("llava-1.5-tiny-hf")]
+    [InlineData("llava-interleave-qwen-tiny-hf")]
+    [InlineData("llava-next-tiny-patch14-112-hf")]
+    public void Vision_config_resolves_to_config_resolved_vision(string folder)
+    {
+        var vision = LlavaConfig.Load(Fixtures.Path(folder)).ResolveVisionConfig();
+        var resolved = GoldenConfig(folder)["vision"]!;
+
+        Assert.Equal((int)resolved["hidden_size"]!, vision.HiddenSize);
+        Assert.Equal((int)resolved["intermediate_size"]!, vision.IntermediateSize);
+        Assert.Equal((int)resolved["num_hidden_layers"]!, vision.NumHiddenLayers);
+        Assert.Equal((int)resolved["num_attention_heads"]!, vision.NumAttentionHeads);
+        Assert.Equal((int)resolved["image_size"]!, vision.ImageSize);
+        Assert.Equal((int)resolved["patch_size"]!, vision.PatchSize);
+        Assert.Equal((double)resolved["layer_norm_eps"]!, vision.LayerNormEps);
+        Assert.Equal((string)resolved["hidden_act"]!, vision.HiddenAct.ToConfigName());
+    }
+
+    [Fact]
+    public void Absent_vision_config_resolves_to_clip_vit_large_336()
+    {
+        var vision = LlavaConfig.Parse("""{ "model_type": "llava" }""").ResolveVisionConfig();
+
+        Assert.Equal(VisionConfig.ClipVitLarge336, vision);
     }
 
     [Fact]
