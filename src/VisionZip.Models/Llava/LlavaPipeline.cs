@@ -39,7 +39,8 @@ public sealed class LlavaPipeline : IDisposable
         ITextTokenizer tokenizer,
         ImageProcessor imageProcessor,
         ChatTemplate chatTemplate,
-        GenerationOptions defaultGenerationOptions)
+        GenerationOptions defaultGenerationOptions,
+        LlavaNextImageEncoder? llavaNext)
     {
         Directory = directory;
         Config = config;
@@ -51,6 +52,7 @@ public sealed class LlavaPipeline : IDisposable
         ImageProcessor = imageProcessor;
         ChatTemplate = chatTemplate;
         DefaultGenerationOptions = defaultGenerationOptions;
+        LlavaNext = llavaNext;
         Generator = new TextGenerator(languageModel, ids => tokenizer.Decode(ids, skipSpecialTokens: true));
     }
 
@@ -87,6 +89,12 @@ public sealed class LlavaPipeline : IDisposable
     /// </summary>
     public GenerationOptions DefaultGenerationOptions { get; }
 
+    /// <summary>
+    /// LLaVA-NeXT ('anyres') image encoding for <c>model_type: llava_next</c> checkpoints (every <c>EncodeImage</c> goes
+    /// through it there); null for <c>llava</c>.
+    /// </summary>
+    public LlavaNextImageEncoder? LlavaNext { get; }
+
     /// <summary>The generator over <see cref="LanguageModel"/> (stop strings decode through <see cref="Tokenizer"/>).</summary>
     public TextGenerator Generator { get; }
 
@@ -100,7 +108,7 @@ public sealed class LlavaPipeline : IDisposable
     public int VanillaTokenCount => VisionTower.VanillaTokenCount;
 
     /// <summary>
-    /// Loads a llava-hf checkpoint directory: <c>config.json</c> (<c>model_type: llava</c>), weights (one file or shards,
+    /// Loads a llava-hf checkpoint directory: <c>config.json</c> (<c>model_type: llava</c> or <c>llava_next</c>), weights (one file or shards,
     /// either tensor-name spelling), tokenizer files, <c>preprocessor_config.json</c> and the chat template if any.
     /// </summary>
     /// <param name="directory">The checkpoint directory.</param>
@@ -108,7 +116,7 @@ public sealed class LlavaPipeline : IDisposable
     /// <param name="device">Target device; null = CPU.</param>
     /// <exception cref="FileNotFoundException">A required file is missing.</exception>
     /// <exception cref="InvalidDataException">A file is malformed, weights are missing or mis-shaped, or the parts disagree (image token id, widths).</exception>
-    /// <exception cref="NotSupportedException">A model type this pipeline does not run (e.g. <c>llava_next</c>).</exception>
+    /// <exception cref="NotSupportedException">A model type this pipeline does not run (e.g. <c>llava_onevision</c>).</exception>
     public static LlavaPipeline Load(string directory, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
@@ -119,10 +127,10 @@ public sealed class LlavaPipeline : IDisposable
         }
 
         var config = LlavaConfig.Load(full);
-        if (config.ModelType != "llava")
+        if (config.ModelType is not ("llava" or "llava_next"))
         {
             throw new NotSupportedException(
-                $"{config.Source}: model_type \"{config.ModelType}\" is not run by LlavaPipeline (LLaVA-1.5 / LLaVA-Interleave, model_type \"llava\")");
+                $"{config.Source}: model_type \"{config.ModelType}\" is not run by LlavaPipeline (LLaVA-1.5 / LLaVA-Interleave \"llava\", LLaVA-NeXT \"llava_next\")");
         }
 
         var owned = new List<IDisposable>();
@@ -169,7 +177,17 @@ public sealed class LlavaPipeline : IDisposable
             var imageProcessor = ImageProcessor.Load(full);
             var chatTemplate = ChatTemplate.FromCheckpoint(full);
             var generation = LoadGenerationOptions(full, tokenizer);
-            return new LlavaPipeline(full, config, names, visionTower, projector, languageModel, tokenizer, imageProcessor, chatTemplate, generation);
+
+            // LLaVA-NeXT: anyres split, image_newline, per-image VisionZip (LlavaNextImageEncoder).
+            LlavaNextImageEncoder? llavaNext = null;
+            if (config.ModelType == "llava_next")
+            {
+                llavaNext = LlavaNextImageEncoder.Load(full, names, visionTower, projector, languageModel.DType, languageModel.Device);
+                owned.Add(llavaNext);
+            }
+
+            return new LlavaPipeline(full, config, names, visionTower, projector, languageModel, tokenizer, imageProcessor, chatTemplate, generation,
+                llavaNext);
         }
         catch
         {
@@ -221,6 +239,12 @@ public sealed class LlavaPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(pixelValues);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (LlavaNext is not null)
+        {
+            throw new NotSupportedException(
+                $"{Config.Source}: llava_next pixels need the photo's image_sizes; use LlavaNext.EncodePixels(pixelValues, imageSize, budget)");
+        }
+
         if (pixelValues.ndim == 3)
         {
             using var batched = pixelValues.unsqueeze(0);
@@ -354,6 +378,7 @@ public sealed class LlavaPipeline : IDisposable
         }
 
         _disposed = true;
+        LlavaNext?.Dispose();
         (Tokenizer as IDisposable)?.Dispose();
         Projector.Dispose();
         VisionTower.Dispose();
@@ -414,6 +439,11 @@ public sealed class LlavaPipeline : IDisposable
     private EncodedImage EncodeImageCore(RgbImage image, ZipBudget? budget, ImageMode mode, DeviceClock clock)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (LlavaNext is not null)
+        {
+            return LlavaNext.EncodeCore(image, budget, clock);                   // anyres: crops, per-image zip, packing
+        }
+
         using var scope = NewDisposeScope();
         var pixels = ImageProcessor.Preprocess(image, mode);                     // [1, 3, S, S] float32
         var preprocess = clock.Lap();

@@ -141,14 +141,6 @@ public sealed class Llava15ParityTests(Llava15Fixture fixture) : IClassFixture<L
     }
 
     [Fact]
-    public void Llava_next_directory_is_not_run_by_this_pipeline()
-    {
-        var error = Assert.Throws<NotSupportedException>(() => LlavaPipeline.Load(Fixtures.Path("llava-next-tiny-patch14-112-hf")));
-
-        Assert.Contains("llava_next", error.Message);
-    }
-
-    [Fact]
     public void Missing_directory_is_named()
     {
         var error = Assert.Throws<DirectoryNotFoundException>(() => LlavaPipeline.Load(Fixtures.Path("no-such-model")));
