@@ -235,6 +235,7 @@ public sealed class LlavaPipeline : IDisposable
     /// <param name="budget">VisionZip dominant + contextual tokens; null = vanilla.</param>
     /// <returns>The visual tokens; the caller disposes them.</returns>
     /// <exception cref="ArgumentException">The pixels are not one image of the tower's size, or the budget does not fit.</exception>
+    /// <exception cref="NotSupportedException">A <c>llava_next</c> pipeline: use <see cref="LlavaNextImageEncoder.EncodePixels"/> with the image size.</exception>
     public EncodedImage EncodePixels(Tensor pixelValues, ZipBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(pixelValues);
