@@ -20,7 +20,8 @@ internal sealed record RandomDecoderSpec(
     double RopeTheta = 10000.0,
     double? LinearRopeFactor = null,
     int? SlidingWindow = null,
-    int? MaxWindowLayers = null)
+    int? MaxWindowLayers = null,
+    int MaxPositions = 64)
 {
     public int ResolvedHeadDim => HeadDim ?? Hidden / Heads;
 
@@ -47,7 +48,7 @@ internal sealed record RandomDecoderSpec(
             ["num_hidden_layers"] = Layers,
             ["num_attention_heads"] = Heads,
             ["num_key_value_heads"] = KeyValueHeads,
-            ["max_position_embeddings"] = 64,
+            ["max_position_embeddings"] = MaxPositions,
             ["rms_norm_eps"] = 1e-5,
             ["rope_theta"] = RopeTheta,
             ["tie_word_embeddings"] = Tied,
@@ -135,6 +136,9 @@ internal sealed class RandomDecoderCheckpoint : IDisposable
     public RandomDecoderSpec Spec { get; }
 
     public Tensor this[string name] => _weights[name];
+
+    /// <summary>The float64 weights by their Hugging Face names (<c>model.*</c>, <c>lm_head.weight</c>).</summary>
+    public IReadOnlyDictionary<string, Tensor> Weights => _weights;
 
     public string Write(string directory)
     {

@@ -128,7 +128,8 @@ internal sealed class RandomVisionCheckpoint : IDisposable
         }
     }
 
-    private JsonObject VisionConfigJson() => new()
+    /// <summary>The vision config as <c>config.json</c> (or a llava <c>vision_config</c>) spells it.</summary>
+    public JsonObject VisionConfigJson() => new()
     {
         ["model_type"] = Config.HasCls ? "clip_vision_model" : "siglip_vision_model",
         ["hidden_size"] = Config.HiddenSize,

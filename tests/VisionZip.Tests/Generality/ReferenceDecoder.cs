@@ -10,12 +10,19 @@ namespace VisionZip.Tests.Generality;
 internal static class ReferenceDecoder
 {
     /// <summary>Logits [B, T, vocab] of every position of <paramref name="ids"/> [B, T], in the caller's dispose scope.</summary>
-    public static Tensor Logits(RandomDecoderCheckpoint weights, Tensor ids)
+    public static Tensor Logits(RandomDecoderCheckpoint weights, Tensor ids) => LogitsFromEmbeddings(weights, Embed(weights, ids));
+
+    /// <summary>Token embeddings [B, T, hidden] (float64) of <paramref name="ids"/> [B, T].</summary>
+    public static Tensor Embed(RandomDecoderCheckpoint weights, Tensor ids) =>
+        weights["model.embed_tokens.weight"].index_select(0, ids.flatten()).reshape(ids.shape[0], ids.shape[1], weights.Spec.Hidden);
+
+    /// <summary>Logits [B, T, vocab] of every position of <paramref name="embeddings"/> [B, T, hidden].</summary>
+    public static Tensor LogitsFromEmbeddings(RandomDecoderCheckpoint weights, Tensor embeddings)
     {
         var spec = weights.Spec;
-        long batch = ids.shape[0], length = ids.shape[1];
+        long batch = embeddings.shape[0], length = embeddings.shape[1];
         int headDim = spec.ResolvedHeadDim, groups = spec.Heads / spec.KeyValueHeads;
-        var x = weights["model.embed_tokens.weight"].index_select(0, ids.flatten()).reshape(batch, length, spec.Hidden);
+        var x = embeddings.to(ScalarType.Float64);
         var (cos, sin) = Rotary(spec, length);
         var positions = arange(length, ScalarType.Int64);
         var difference = positions.unsqueeze(1) - positions.unsqueeze(0);               // query - key, [T, T]
