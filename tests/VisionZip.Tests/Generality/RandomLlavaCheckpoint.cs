@@ -8,19 +8,23 @@ namespace VisionZip.Tests.Generality;
 
 /// <summary>
 /// A whole llava-hf checkpoint at a geometry no fixture has: a random CLIP / SigLIP tower, projector and decoder
-/// (float64 weights rounded to float32, kept for the references), the tokenizer files of llava-1.5-tiny-hf (vocabulary
-/// 1024, <c>&lt;image&gt;</c> = 1000) and a preprocessor sized to the tower.
+/// (float64 weights rounded to float32, kept for the references), the tokenizer and chat files of a llava fixture
+/// (llava-1.5-tiny-hf: SentencePiece, vocabulary 1024; llava-interleave-qwen-tiny-hf: byte-level BPE, ChatML,
+/// vocabulary 768) and a preprocessor of the tower's kind and size.
 /// </summary>
 internal sealed class RandomLlavaCheckpoint : IDisposable
 {
-    public const int ImageTokenId = 1000;
-    private static readonly string[] TokenizerFiles =
-        ["tokenizer.model", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "generation_config.json", "processor_config.json"];
-
     private readonly Dictionary<string, Tensor> _projector = new(StringComparer.Ordinal);
+    private readonly string _tokenizerFixture;
 
-    public RandomLlavaCheckpoint(VisionConfig vision, RandomDecoderSpec text, long seed)
+    public RandomLlavaCheckpoint(VisionConfig vision, RandomDecoderSpec text, string tokenizerFixture, long seed)
     {
+        _tokenizerFixture = tokenizerFixture;
+        using (var fixtureConfig = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Fixtures.Path(tokenizerFixture, "config.json"))))
+        {
+            ImageTokenId = fixtureConfig.RootElement.GetProperty("image_token_index").GetInt32();
+        }
+
         Vision = new RandomVisionCheckpoint(vision, seed);
         Decoder = new RandomDecoderCheckpoint(text, seed + 1);
         using var generator = new Generator((ulong)(seed + 2));
@@ -35,6 +39,9 @@ internal sealed class RandomLlavaCheckpoint : IDisposable
         Add("linear_2.weight", 1.0 / Math.Sqrt(text.Hidden), text.Hidden, text.Hidden);
         Add("linear_2.bias", 0.1, text.Hidden);
     }
+
+    /// <summary>The <c>&lt;image&gt;</c> id of the borrowed tokenizer.</summary>
+    public int ImageTokenId { get; }
 
     public RandomVisionCheckpoint Vision { get; }
 
@@ -52,7 +59,6 @@ internal sealed class RandomLlavaCheckpoint : IDisposable
             ["architectures"] = new JsonArray("LlavaForConditionalGeneration"),
             ["model_type"] = "llava",
             ["image_token_index"] = ImageTokenId,
-            ["pad_token_id"] = 1001,
             ["projector_hidden_act"] = "gelu",
             ["tie_word_embeddings"] = Decoder.Spec.Tied,
             ["text_config"] = textConfig,
@@ -62,16 +68,17 @@ internal sealed class RandomLlavaCheckpoint : IDisposable
             ["vocab_size"] = Decoder.Spec.Vocab,
         };
         File.WriteAllText(Path.Combine(directory, "config.json"), config.ToJsonString());
-        foreach (string file in TokenizerFiles)
+        foreach (string file in Directory.EnumerateFiles(Fixtures.Path(_tokenizerFixture)))
         {
-            File.Copy(Fixtures.Path("llava-1.5-tiny-hf", file), Path.Combine(directory, file));
+            string name = Path.GetFileName(file);
+            if (name is not ("config.json" or "preprocessor_config.json" or SafetensorsCheckpoint.IndexFileName)
+                && !name.EndsWith(".safetensors", StringComparison.Ordinal) && !name.StartsWith("golden.", StringComparison.Ordinal))
+            {
+                File.Copy(file, Path.Combine(directory, name));
+            }
         }
 
-        var preprocessor = JsonNode.Parse(File.ReadAllText(Fixtures.Path("llava-1.5-tiny-hf", "preprocessor_config.json")))!.AsObject();
-        int size = Vision.Config.ImageSize;
-        preprocessor["size"] = new JsonObject { ["shortest_edge"] = size };
-        preprocessor["crop_size"] = new JsonObject { ["height"] = size, ["width"] = size };
-        File.WriteAllText(Path.Combine(directory, "preprocessor_config.json"), preprocessor.ToJsonString());
+        File.WriteAllText(Path.Combine(directory, "preprocessor_config.json"), PreprocessorJson().ToJsonString());
 
         using var scope = NewDisposeScope();
         var tensors = new List<KeyValuePair<string, Tensor>>();
@@ -94,6 +101,31 @@ internal sealed class RandomLlavaCheckpoint : IDisposable
 
         SafetensorsWriter.Write(Path.Combine(directory, SafetensorsCheckpoint.SingleFileName), tensors);
         return directory;
+    }
+
+    // CLIPImageProcessor (shortest edge + center crop) or SiglipImageProcessor (exact size), at the tower's size.
+    private JsonObject PreprocessorJson()
+    {
+        int size = Vision.Config.ImageSize;
+        return Vision.Config.HasCls
+            ? new JsonObject
+            {
+                ["image_processor_type"] = "CLIPImageProcessor",
+                ["size"] = new JsonObject { ["shortest_edge"] = size },
+                ["crop_size"] = new JsonObject { ["height"] = size, ["width"] = size },
+                ["do_center_crop"] = true,
+                ["image_mean"] = new JsonArray(0.48145466, 0.4578275, 0.40821073),
+                ["image_std"] = new JsonArray(0.26862954, 0.26130258, 0.27577711),
+                ["resample"] = 3,
+            }
+            : new JsonObject
+            {
+                ["image_processor_type"] = "SiglipImageProcessor",
+                ["size"] = new JsonObject { ["height"] = size, ["width"] = size },
+                ["image_mean"] = new JsonArray(0.5, 0.5, 0.5),
+                ["image_std"] = new JsonArray(0.5, 0.5, 0.5),
+                ["resample"] = 3,
+            };
     }
 
     public void Dispose()
