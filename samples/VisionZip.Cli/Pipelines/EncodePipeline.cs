@@ -1,0 +1,15 @@
+using VisionZip.Cli.Commands;
+using VisionZip.Cli.Infrastructure;
+using VisionZip.Cli.Options;
+
+namespace VisionZip.Cli.Pipelines;
+
+/// <summary>Runs the checked request against the library (pending: the model adapters).</summary>
+public static class EncodePipeline
+{
+    /// <summary>Runs the request; returns the exit code.</summary>
+    public static int Run(CliContext context, EncodeRequest request)
+    {
+        throw new CliException("not available yet in this build: the model adapters are still being merged");
+    }
+}
