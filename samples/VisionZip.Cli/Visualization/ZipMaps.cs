@@ -6,6 +6,7 @@ internal sealed class ZipMaps
     private readonly int[] _group;      // per patch: -1 dominant, else contextual group
     private readonly bool[] _dominant;  // per patch
     private readonly double[] _score;   // per patch
+    private readonly double[] _rank;    // per patch: 0 = lowest score, 1 = highest
 
     public ZipMaps(ZipVisualization v)
     {
@@ -43,6 +44,13 @@ internal sealed class ZipMaps
         }
 
         Targets = targets;
+        _rank = new double[Grid.Patches];
+        int[] order = Enumerable.Range(0, Grid.Patches).OrderBy(p => double.IsFinite(_score[p]) ? _score[p] : double.NegativeInfinity).ToArray();
+        for (int i = 0; i < order.Length; i++)
+        {
+            _rank[order[i]] = order.Length == 1 ? 1 : (double)i / (order.Length - 1);
+        }
+
         var finite = _score.Where(double.IsFinite).ToArray();
         ScoreRange = finite.Length == 0 ? (0, 1) : (finite.Min(), finite.Max());
     }
@@ -66,9 +74,6 @@ internal sealed class ZipMaps
 
     public int GroupOf(int row, int column) => _group[row * Grid.Columns + column];
 
-    public double ScoreOf(int row, int column)
-    {
-        double score = _score[row * Grid.Columns + column];
-        return double.IsFinite(score) ? score : ScoreRange.Low;
-    }
+    /// <summary>Rank of the patch's score in [0, 1] (0 = lowest, 1 = highest).</summary>
+    public double RankOf(int row, int column) => _rank[row * Grid.Columns + column];
 }

@@ -67,8 +67,33 @@ public static class ZipVisualizer
 
     private static void DrawKeptPanel(SKCanvas canvas, SKImage photo, SKRect panel, float cell, ZipVisualization v, ZipMaps zip)
     {
-        canvas.DrawImage(photo, panel, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None));
+        // Everything grey and dimmed, then the dominant patches in full colour, then each contextual group tinted.
+        using (var greyPaint = new SKPaint { ColorFilter = Greyscale(0.9f) })
+        {
+            canvas.DrawImage(photo, panel, Sampling, greyPaint);
+        }
+
         PatchGrid grid = v.Grid;
+        canvas.Save();
+        using (var builder = new SKPathBuilder())
+        {
+            for (int row = 0; row < grid.Rows; row++)
+            {
+                for (int column = 0; column < grid.Columns; column++)
+                {
+                    if (zip.IsDominant(row, column))
+                    {
+                        builder.AddRect(CellRect(panel, cell, row, column), SKPathDirection.Clockwise);
+                    }
+                }
+            }
+
+            using SKPath dominant = builder.Detach();
+            canvas.ClipPath(dominant, SKClipOperation.Intersect, antialias: false);
+            canvas.DrawImage(photo, panel, Sampling);
+        }
+
+        canvas.Restore();
         using (var tint = new SKPaint { Style = SKPaintStyle.Fill, IsAntialias = false })
         {
             for (int row = 0; row < grid.Rows; row++)
@@ -78,7 +103,7 @@ public static class ZipVisualizer
                     int group = zip.GroupOf(row, column);
                     if (group >= 0)
                     {
-                        tint.Color = Palette.Group(group).WithAlpha(125);
+                        tint.Color = Palette.Group(group).WithAlpha(80);
                         canvas.DrawRect(CellRect(panel, cell, row, column), tint);
                     }
                 }
@@ -107,29 +132,20 @@ public static class ZipVisualizer
     private static void DrawHeatPanel(SKCanvas canvas, SKImage photo, SKRect panel, float cell, ZipVisualization v, ZipMaps zip, out double low, out double high)
     {
         // Grey, darkened photo underneath so the map stays anchored to the scene.
-        float[] grey =
-        [
-            0.2126f * 0.55f, 0.7152f * 0.55f, 0.0722f * 0.55f, 0, 0,
-            0.2126f * 0.55f, 0.7152f * 0.55f, 0.0722f * 0.55f, 0, 0,
-            0.2126f * 0.55f, 0.7152f * 0.55f, 0.0722f * 0.55f, 0, 0,
-            0, 0, 0, 1, 0,
-        ];
-        using (var photoPaint = new SKPaint { ColorFilter = SKColorFilter.CreateColorMatrix(grey) })
+        using (var photoPaint = new SKPaint { ColorFilter = Greyscale(0.55f) })
         {
-            canvas.DrawImage(photo, panel, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None), photoPaint);
+            canvas.DrawImage(photo, panel, Sampling, photoPaint);
         }
 
         PatchGrid grid = v.Grid;
         (low, high) = zip.ScoreRange;
-        double span = high > low ? high - low : 1;
         using (var fill = new SKPaint { Style = SKPaintStyle.Fill, IsAntialias = false })
         {
             for (int row = 0; row < grid.Rows; row++)
             {
                 for (int column = 0; column < grid.Columns; column++)
                 {
-                    double t = (zip.ScoreOf(row, column) - low) / span;
-                    fill.Color = Palette.Heat(Math.Sqrt(Math.Max(0, t))).WithAlpha(215);
+                    fill.Color = Palette.Heat(zip.RankOf(row, column)).WithAlpha(215);
                     canvas.DrawRect(CellRect(panel, cell, row, column), fill);
                 }
             }
@@ -158,8 +174,8 @@ public static class ZipVisualizer
         }
 
         int dominantPatches = zip.DominantPatches;
-        string clsPart = v.Grid.HasCls ? $"CLS + {dominantPatches} patches" : $"{dominantPatches} patches";
-        DrawText(canvas, $"Dominant: {v.KeptIndices.Count} tokens kept as they are ({clsPart}), outlined", x + Swatch + 10, y, fonts.Body, Palette.Text);
+        string clsPart = v.Grid.HasCls ? $" (CLS + {dominantPatches} patches)" : "";
+        DrawText(canvas, $"Dominant: {v.KeptIndices.Count} tokens kept as they are{clsPart}, outlined, in colour", x + Swatch + 10, y, fonts.Body, Palette.Text);
 
         // Contextual: a strip of group colours.
         y += Line;
@@ -204,17 +220,28 @@ public static class ZipVisualizer
             float step = bar.Width / Steps;
             for (int i = 0; i < Steps; i++)
             {
-                fill.Color = Palette.Heat(Math.Sqrt((i + 0.5) / Steps));
+                fill.Color = Palette.Heat((i + 0.5) / Steps);
                 canvas.DrawRect(SKRect.Create(bar.Left + i * step, bar.Top, step + 0.5f, bar.Height), fill);
             }
         }
 
         DrawFrame(canvas, bar);
         float y = bar.Bottom + 20;
-        DrawText(canvas, $"low {Format(low)}", bar.Left, y, fonts.Small, Palette.Muted);
-        DrawText(canvas, $"high {Format(high)}", bar.Right, y, fonts.Small, Palette.Muted, SKTextAlign.Right);
-        DrawText(canvas, "colour = sqrt-scaled score per patch; thin white outline = dominant", bar.Left, y + 24, fonts.Small, Palette.Muted);
-        DrawText(canvas, "Brighter patches drew more attention and are the ones VisionZip keeps.", bar.Left, y + 46, fonts.Small, Palette.Muted);
+        DrawText(canvas, $"lowest ({Format(low)})", bar.Left, y, fonts.Small, Palette.Muted);
+        DrawText(canvas, "patches ranked by score", bar.MidX, y, fonts.Small, Palette.Muted, SKTextAlign.Center);
+        DrawText(canvas, $"highest ({Format(high)})", bar.Right, y, fonts.Small, Palette.Muted, SKTextAlign.Right);
+        DrawText(canvas, "Colour = rank of the patch's score (attention is very peaked, so ranks read better than values).",
+            bar.Left, y + 24, fonts.Small, Palette.Muted);
+        DrawText(canvas, "VisionZip keeps the highest-ranked patches as dominant tokens (thin white outline).", bar.Left, y + 46, fonts.Small, Palette.Muted);
+    }
+
+    private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.None);
+
+    /// <summary>Luminance (Rec. 709) scaled by <paramref name="brightness"/>, alpha kept.</summary>
+    private static SKColorFilter Greyscale(float brightness)
+    {
+        float r = 0.2126f * brightness, g = 0.7152f * brightness, b = 0.0722f * brightness;
+        return SKColorFilter.CreateColorMatrix([r, g, b, 0, 0, r, g, b, 0, 0, r, g, b, 0, 0, 0, 0, 0, 1, 0]);
     }
 
     private static string Format(double value) => value.ToString(Math.Abs(value) >= 0.01 || value == 0 ? "0.###" : "0.##E+0", CultureInfo.InvariantCulture);
