@@ -62,10 +62,13 @@ public sealed class SafetensorsCheckpoint : IDisposable
             var shards = weightMap.Values.Distinct(StringComparer.Ordinal).ToList();
             foreach (string shard in shards)
             {
-                if (!File.Exists(Path.Combine(fullPath, shard)))
+                string shardPath = Path.Combine(fullPath, shard);
+                if (!File.Exists(shardPath))
                 {
-                    string example = weightMap.First(p => p.Value == shard).Key;
-                    throw new InvalidDataException($"{index}: shard '{shard}' (holding tensor '{example}' and others) is missing from {fullPath}");
+                    var held = weightMap.Where(p => p.Value == shard).Select(p => p.Key).ToList();
+                    string others = held.Count > 1 ? $" and {held.Count - 1} more" : "";
+                    throw new InvalidDataException(
+                        $"{index}: shard file {shardPath} is missing; the index places tensor '{held[0]}'{others} in it");
                 }
             }
 
@@ -129,6 +132,11 @@ public sealed class SafetensorsCheckpoint : IDisposable
                 }
 
                 weightMap[entry.Name] = shard;
+            }
+
+            if (weightMap.Count == 0)
+            {
+                throw new InvalidDataException($"{index}: 'weight_map' lists no tensors");
             }
 
             return weightMap;

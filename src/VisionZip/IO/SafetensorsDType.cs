@@ -19,6 +19,12 @@ public static class SafetensorsDType
         ["BOOL"] = (ScalarType.Bool, 1),
     };
 
+    /// <summary>
+    /// The supported names in the order of the reference implementation's <c>Dtype</c> enum; its writer
+    /// stores tensors by descending rank here (then by name), which keeps each tensor aligned.
+    /// </summary>
+    private static readonly string[] ReferenceOrder = ["BOOL", "U8", "I8", "I16", "F16", "BF16", "I32", "F32", "F64", "I64"];
+
     /// <summary>The dtype names this library reads and writes.</summary>
     public static IReadOnlyCollection<string> Supported => ByName.Keys;
 
@@ -49,4 +55,7 @@ public static class SafetensorsDType
 
         throw new ArgumentException($"scalar type {type} cannot be stored in safetensors (supported: {string.Join(", ", ByName.Keys)})", nameof(type));
     }
+
+    /// <summary>Position of a supported dtype name in the reference implementation's <c>Dtype</c> order.</summary>
+    internal static int ReferenceRank(string name) => Array.IndexOf(ReferenceOrder, name);
 }

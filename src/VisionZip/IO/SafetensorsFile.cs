@@ -1,5 +1,5 @@
+using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
-using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,18 +10,25 @@ namespace VisionZip.IO;
 /// opened; tensors are copied from the mapping straight into native tensor memory on <see cref="Read"/>
 /// (no managed copy of the file, files and offsets beyond 2 GiB supported).
 /// </summary>
-/// <remarks>Reads are thread-safe. Dispose to unmap the file; tensors already read stay valid.</remarks>
+/// <remarks>
+/// Reads are thread-safe. Dispose to unmap the file; tensors already read stay valid.
+/// The file must not be truncated or rewritten in place while it is open (replacing it by rename,
+/// as <see cref="SafetensorsWriter"/> does, is safe: the mapping keeps the old contents).
+/// </remarks>
 public sealed class SafetensorsFile : IDisposable
 {
     /// <summary>Largest header accepted (the format's own reference implementation uses the same bound).</summary>
     public const long MaxHeaderBytes = 100_000_000;
-    private const int CopyChunkBytes = 1 << 30;
+
+    /// <summary>Bytes copied per span; a span cannot exceed <see cref="int.MaxValue"/> bytes.</summary>
+    internal const int CopyChunkBytes = 1 << 30;
 
     private readonly MemoryMappedFile _mapping;
     private readonly MemoryMappedViewAccessor _view;
     private readonly long _dataStart;
     private readonly Dictionary<string, SafetensorsTensorInfo> _tensors;
-    private bool _disposed;
+    private readonly Dictionary<string, Slot> _slots;
+    private volatile bool _disposed;
 
     private SafetensorsFile(string path, MemoryMappedFile mapping, MemoryMappedViewAccessor view, long dataStart,
         Dictionary<string, SafetensorsTensorInfo> tensors, Dictionary<string, string> metadata)
@@ -31,6 +38,12 @@ public sealed class SafetensorsFile : IDisposable
         _view = view;
         _dataStart = dataStart;
         _tensors = tensors;
+        // Reads use private copies of the validated layout, so a caller mutating a public Shape array
+        // can never make a read run past the tensor's bytes.
+        _slots = tensors.ToDictionary(
+            pair => pair.Key,
+            pair => new Slot(pair.Value.Type, (long[])pair.Value.Shape.Clone(), pair.Value.Begin, pair.Value.ByteLength),
+            StringComparer.Ordinal);
         Metadata = metadata;
     }
 
@@ -48,27 +61,34 @@ public sealed class SafetensorsFile : IDisposable
     /// <exception cref="InvalidDataException">The file is malformed; the message names the file and, where one is at fault, the tensor.</exception>
     public static SafetensorsFile Open(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         string fullPath = System.IO.Path.GetFullPath(path);
         if (!File.Exists(fullPath))
         {
             throw new FileNotFoundException($"safetensors file not found: {fullPath}", fullPath);
         }
 
-        long fileLength = new FileInfo(fullPath).Length;
-        if (fileLength < 8)
-        {
-            throw Invalid(fullPath, null, $"file has {fileLength} bytes, fewer than the 8-byte header length");
-        }
-
-        var mapping = MemoryMappedFile.CreateFromFile(fullPath, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        MemoryMappedFile? mapping = null;
         MemoryMappedViewAccessor? view = null;
         try
         {
+            long fileLength = stream.Length;
+            if (fileLength < 8)
+            {
+                throw Invalid(fullPath, null, $"file has {fileLength} bytes, fewer than the 8-byte header length");
+            }
+
+            mapping = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
             view = mapping.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            ulong headerLength = view.ReadUInt64(0);
+            var prefix = new byte[8];
+            view.ReadArray(0, prefix, 0, prefix.Length);
+            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+
             if (headerLength == 0 || headerLength > MaxHeaderBytes || headerLength > (ulong)(fileLength - 8))
             {
-                throw Invalid(fullPath, null, $"header length {headerLength} is out of bounds (file has {fileLength} bytes)");
+                throw Invalid(fullPath, null,
+                    $"header length {headerLength} is out of bounds (must be 1..{Math.Min(MaxHeaderBytes, fileLength - 8)} for a file of {fileLength} bytes)");
             }
 
             var header = new byte[headerLength];
@@ -80,7 +100,8 @@ public sealed class SafetensorsFile : IDisposable
         catch
         {
             view?.Dispose();
-            mapping.Dispose();
+            mapping?.Dispose();
+            stream.Dispose();
             throw;
         }
     }
@@ -92,34 +113,39 @@ public sealed class SafetensorsFile : IDisposable
     /// <param name="name">Tensor name as stored.</param>
     /// <param name="dtype">Convert to this type after reading; null keeps the stored type.</param>
     /// <param name="device">Move to this device after reading; null keeps it on the CPU.</param>
+    /// <returns>A new tensor the caller owns (registered with the caller's dispose scope, if any).</returns>
     /// <exception cref="KeyNotFoundException">No tensor of that name; the message names the file.</exception>
+    /// <exception cref="InvalidDataException">A <c>BOOL</c> tensor holds bytes other than 0 and 1.</exception>
+    /// <exception cref="ObjectDisposedException">The file has been disposed.</exception>
     public Tensor Read(string name, ScalarType? dtype = null, Device? device = null)
     {
+        ArgumentNullException.ThrowIfNull(name);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_tensors.TryGetValue(name, out var info))
+        if (!_slots.TryGetValue(name, out var slot))
         {
             throw new KeyNotFoundException($"{Path}: no tensor named '{name}'");
         }
 
         using var scope = NewDisposeScope();
-        var tensor = empty(info.Shape, info.Type);
-        CopyInto(tensor, info);
-        if (dtype is { } type && type != info.Type)
+        var tensor = empty(slot.Shape, slot.Type, device: CPU);
+        CopyInto(tensor, name, slot);
+        ScalarType targetType = dtype ?? slot.Type;
+        bool move = device is not null && device.type != DeviceType.CPU;
+        if (move)
         {
-            tensor = tensor.to(type);
+            tensor = tensor.to(targetType, device!);
         }
-
-        if (device is not null && device.type != DeviceType.CPU)
+        else if (targetType != slot.Type)
         {
-            tensor = tensor.to(device);
+            tensor = tensor.to(targetType);
         }
 
         return tensor.MoveToOuterDisposeScope();
     }
 
-    private unsafe void CopyInto(Tensor tensor, SafetensorsTensorInfo info)
+    private unsafe void CopyInto(Tensor tensor, string name, Slot slot)
     {
-        if (info.ByteLength == 0)
+        if (slot.ByteLength == 0)
         {
             return;
         }
@@ -129,20 +155,36 @@ public sealed class SafetensorsFile : IDisposable
         handle.AcquirePointer(ref basePointer);
         try
         {
-            byte* source = basePointer + _view.PointerOffset + _dataStart + info.Begin;
+            byte* source = basePointer + _view.PointerOffset + _dataStart + slot.Begin;
             using var flat = tensor.view(-1);
-            long elementSize = info.ByteLength / info.ElementCount;
+            long elementCount = flat.shape[0];
+            long elementSize = slot.ByteLength / elementCount;
             long chunkElements = Math.Max(1, CopyChunkBytes / elementSize);
-            for (long start = 0; start < info.ElementCount; start += chunkElements)
+            for (long start = 0; start < elementCount; start += chunkElements)
             {
-                long count = Math.Min(chunkElements, info.ElementCount - start);
+                long count = Math.Min(chunkElements, elementCount - start);
+                var chunk = new ReadOnlySpan<byte>(source + start * elementSize, checked((int)(count * elementSize)));
+                if (slot.Type == ScalarType.Bool)
+                {
+                    CheckBooleans(name, chunk, start);
+                }
+
                 using var part = flat.narrow(0, start, count);
-                new ReadOnlySpan<byte>(source + start * elementSize, checked((int)(count * elementSize))).CopyTo(part.bytes);
+                chunk.CopyTo(part.bytes);
             }
         }
         finally
         {
             handle.ReleasePointer();
+        }
+    }
+
+    private void CheckBooleans(string name, ReadOnlySpan<byte> chunk, long firstElement)
+    {
+        int bad = chunk.IndexOfAnyExcept((byte)0, (byte)1);
+        if (bad >= 0)
+        {
+            throw Invalid(Path, name, $"BOOL element {firstElement + bad} holds byte {chunk[bad]}; only 0 and 1 are valid");
         }
     }
 
@@ -161,4 +203,7 @@ public sealed class SafetensorsFile : IDisposable
         _view.Dispose();
         _mapping.Dispose();
     }
+
+    /// <summary>The validated layout of one tensor, private to this file.</summary>
+    private readonly record struct Slot(ScalarType Type, long[] Shape, long Begin, long ByteLength);
 }

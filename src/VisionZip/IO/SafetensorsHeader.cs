@@ -1,13 +1,24 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace VisionZip.IO;
 
-/// <summary>Parses and validates a safetensors JSON header; trusts nothing in it.</summary>
+/// <summary>Parses and validates a safetensors JSON header (trusting nothing in it), and serialises one for the writer.</summary>
 internal static class SafetensorsHeader
 {
+    /// <summary>The reserved header key holding string metadata.</summary>
+    public const string MetadataKey = "__metadata__";
+
     public static (Dictionary<string, SafetensorsTensorInfo> Tensors, Dictionary<string, string> Metadata) Parse(
         string path, byte[] header, long dataLength)
     {
+        if (!Utf8.IsValid(header))
+        {
+            throw SafetensorsFile.Invalid(path, null, "header is not valid UTF-8");
+        }
+
         JsonDocument document;
         try
         {
@@ -29,7 +40,7 @@ internal static class SafetensorsHeader
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
-                if (property.Name == "__metadata__")
+                if (property.Name == MetadataKey)
                 {
                     ParseMetadata(path, property.Value, metadata);
                 }
@@ -46,9 +57,14 @@ internal static class SafetensorsHeader
 
     private static void ParseMetadata(string path, JsonElement element, Dictionary<string, string> metadata)
     {
+        if (element.ValueKind == JsonValueKind.Null)
+        {
+            return;
+        }
+
         if (element.ValueKind != JsonValueKind.Object)
         {
-            throw SafetensorsFile.Invalid(path, null, "__metadata__ must be an object of strings");
+            throw SafetensorsFile.Invalid(path, null, $"__metadata__ must be an object of strings, found {element.ValueKind}");
         }
 
         foreach (var entry in element.EnumerateObject())
@@ -171,5 +187,55 @@ internal static class SafetensorsHeader
             throw SafetensorsFile.Invalid(path, previous,
                 $"tensors cover {cursor} bytes of a {dataLength}-byte data section ({dataLength - cursor} trailing bytes unaccounted for)");
         }
+    }
+
+    /// <summary>
+    /// The header bytes for these entries (in data order), padded with spaces to a multiple of 8 bytes
+    /// as the reference implementation does, so the data section starts 8-byte aligned.
+    /// </summary>
+    public static byte[] Serialize(IReadOnlyList<SafetensorsTensorInfo> entries, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        using (var writer = new Utf8JsonWriter(buffer, options))
+        {
+            writer.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                writer.WriteStartObject(MetadataKey);
+                foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    writer.WriteString(key, value);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            foreach (var entry in entries)
+            {
+                writer.WriteStartObject(entry.Name);
+                writer.WriteString("dtype", entry.DType);
+                writer.WriteStartArray("shape");
+                foreach (long dimension in entry.Shape)
+                {
+                    writer.WriteNumberValue(dimension);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteStartArray("data_offsets");
+                writer.WriteNumberValue(entry.Begin);
+                writer.WriteNumberValue(entry.End);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        int padded = checked((buffer.WrittenCount + 7) / 8 * 8);
+        var header = new byte[padded];
+        buffer.WrittenSpan.CopyTo(header);
+        header.AsSpan(buffer.WrittenCount).Fill((byte)' ');
+        return header;
     }
 }
