@@ -31,6 +31,11 @@ public sealed record ZipChoice(int Dominant, int Contextual, bool Enabled, bool 
         }
 
         string where = IsDefault ? "the default --dominant 54 --contextual 10" : $"--dominant {Dominant} --contextual {Contextual}";
+        if (hasCls && Dominant < 2)
+        {
+            throw new Infrastructure.CliUsageException($"{where}: --dominant counts the CLS token; give at least 2 for this CLIP encoder (CLS + 1 patch)");
+        }
+
         if (Dominant > tokens)
         {
             throw new Infrastructure.CliUsageException(
