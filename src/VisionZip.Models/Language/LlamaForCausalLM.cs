@@ -1,0 +1,283 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VisionZip.IO;
+using static TorchSharp.torch;
+
+namespace VisionZip.Models.Language;
+
+/// <summary>
+/// A LLaMA-family causal language model (transformers <c>LlamaForCausalLM</c>, <c>MistralForCausalLM</c>,
+/// <c>Qwen2ForCausalLM</c>): <see cref="LlamaModel"/> plus <c>lm_head</c>, or the embedding matrix when the config
+/// ties them. Parameter names follow Hugging Face (<c>model.layers.N.self_attn.q_proj.weight</c>, <c>lm_head.weight</c>).
+/// </summary>
+/// <remarks>
+/// Inference only: parameters are frozen and every forward runs under no_grad. A forward is synchronous and uses
+/// thread-local dispose scopes, so never await inside one; concurrent forwards on one instance are safe only
+/// with separate caches. Dispose to free the weights.
+/// </remarks>
+public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
+{
+    private readonly Linear? _lmHead; // [vocab, hidden]; null when tied
+
+    private LlamaForCausalLM(DecoderConfig config, LlamaModel model, Linear? lmHead, ScalarType dtype, Device device)
+        : base(nameof(LlamaForCausalLM))
+    {
+        Config = config;
+        Model = model;
+        _lmHead = lmHead;
+        DType = dtype;
+        Device = device;
+        register_module("model", model);
+        if (lmHead is not null)
+        {
+            register_module("lm_head", lmHead);
+        }
+    }
+
+    /// <summary>The configuration.</summary>
+    public DecoderConfig Config { get; }
+
+    /// <summary>The decoder stack (<c>model.*</c>).</summary>
+    public LlamaModel Model { get; }
+
+    /// <summary>Dtype of the weights and activations.</summary>
+    public ScalarType DType { get; }
+
+    /// <summary>Device of the weights.</summary>
+    public Device Device { get; }
+
+    /// <inheritdoc />
+    public int ContextLength => Config.MaxPositionEmbeddings;
+
+    /// <summary>
+    /// Loads a bare llama / mistral / qwen2 checkpoint directory: <c>config.json</c> plus <c>model.safetensors</c>
+    /// or shards, tensors <c>model.*</c> and <c>lm_head.weight</c> (absent when tied).
+    /// </summary>
+    /// <param name="directory">The checkpoint directory.</param>
+    /// <param name="dtype">Float32 (the CPU default), Float16 or BFloat16; stored weights are converted.</param>
+    /// <param name="device">Target device; null = CPU.</param>
+    /// <exception cref="FileNotFoundException">No config.json or no weights.</exception>
+    /// <exception cref="InvalidDataException">Malformed config, or weights missing or mis-shaped (all listed in one message).</exception>
+    /// <exception cref="NotSupportedException">A model type, activation or rope type that is not implemented.</exception>
+    public static LlamaForCausalLM Load(string directory, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    {
+        var config = DecoderConfig.FromFile(Path.Combine(directory, "config.json"));
+        using var checkpoint = SafetensorsCheckpoint.Open(directory);
+        return Load(checkpoint, config, "model.", "lm_head.weight", dtype, device);
+    }
+
+    /// <summary>
+    /// Loads the decoder from an open checkpoint whose tensors carry a prefix, e.g. a llava checkpoint:
+    /// (<c>language_model.model.</c>, <c>language_model.lm_head.weight</c>) or (<c>model.language_model.</c>, <c>lm_head.weight</c>).
+    /// </summary>
+    /// <param name="checkpoint">The open checkpoint; tensors are copied out, so it may be disposed afterwards.</param>
+    /// <param name="config">The decoder config (e.g. from a llava <c>text_config</c>).</param>
+    /// <param name="modelPrefix">Prefix of <c>embed_tokens</c>, <c>layers</c> and <c>norm</c>, ending with a dot.</param>
+    /// <param name="lmHeadName">Full name of the output head tensor; ignored when the config ties embeddings.</param>
+    /// <param name="dtype">Float32, Float16 or BFloat16.</param>
+    /// <param name="device">Target device; null = CPU.</param>
+    /// <exception cref="InvalidDataException">Weights missing or mis-shaped, all listed in one message naming the checkpoint.</exception>
+    public static LlamaForCausalLM Load(SafetensorsCheckpoint checkpoint, DecoderConfig config, string modelPrefix,
+        string lmHeadName, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(modelPrefix);
+        if (dtype is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16))
+        {
+            throw new ArgumentException($"dtype must be Float32, Float16 or BFloat16, got {dtype}", nameof(dtype));
+        }
+
+        device ??= CPU;
+        var expected = DecoderWeights.Expected(config, modelPrefix, lmHeadName);
+        DecoderWeights.Validate(checkpoint, expected, modelPrefix);
+        var weights = new DecoderWeights(checkpoint, dtype, device);
+
+        var modules = new List<nn.Module>();
+        try
+        {
+            var embedTokens = Track(modules, new TokenEmbedding("embed_tokens", weights.Parameter($"{modelPrefix}embed_tokens.weight")));
+            var layers = new List<LlamaDecoderLayer>();
+            for (int layer = 0; layer < config.NumHiddenLayers; layer++)
+            {
+                layers.Add(Track(modules, LoadLayer(weights, config, $"{modelPrefix}layers.{layer}.", layer)));
+            }
+
+            var norm = Track(modules, new LlamaRmsNorm("norm", weights.Parameter($"{modelPrefix}norm.weight"), config.RmsNormEps));
+            var lmHead = config.TieWordEmbeddings
+                ? null
+                : Track(modules, nn.Linear(weights.Parameter(lmHeadName), null));
+            var model = new LlamaModel("model", config, embedTokens, layers, norm, device);
+            return new LlamaForCausalLM(config, model, lmHead, dtype, device);
+        }
+        catch
+        {
+            modules.ForEach(DisposeModule);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The tensor names and shapes the decoder reads from a checkpoint with these prefixes (what
+    /// <see cref="Load(SafetensorsCheckpoint, DecoderConfig, string, string, ScalarType, Device?)"/> validates).
+    /// </summary>
+    public static IReadOnlyDictionary<string, long[]> ExpectedWeights(DecoderConfig config, string modelPrefix = "model.",
+        string lmHeadName = "lm_head.weight")
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return DecoderWeights.Expected(config, modelPrefix, lmHeadName);
+    }
+
+    /// <inheritdoc />
+    public KvCache CreateCache(int initialCapacity = 0) => new(Config.NumHiddenLayers, initialCapacity);
+
+    /// <summary>Embeds token ids (what a multimodal pipeline merges image features into).</summary>
+    /// <param name="inputIds">[B, T] int64 (int32 accepted), ids below the vocabulary size.</param>
+    /// <returns>[B, T, hidden] in <see cref="DType"/> on <see cref="Device"/>.</returns>
+    /// <exception cref="ArgumentException">Wrong rank or dtype, or an id out of range.</exception>
+    public Tensor EmbedTokens(Tensor inputIds)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = CheckIds(inputIds);
+        return Model.EmbedTokens.call(ids).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs token ids after the cached positions (positions continue from the cache length).</summary>
+    /// <param name="inputIds">[B, T] int64 (int32 accepted).</param>
+    /// <param name="cache">Receives the new keys and values; null runs the ids on their own.</param>
+    /// <param name="logits">Last position only (default) or every position.</param>
+    /// <returns>float32 logits [B, vocab] or [B, T, vocab] on <see cref="Device"/>.</returns>
+    /// <exception cref="ArgumentException">Bad ids, or cached plus new positions exceed <see cref="ContextLength"/>.</exception>
+    public Tensor Forward(Tensor inputIds, KvCache? cache = null, LogitsSelection logits = LogitsSelection.LastPosition)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var embeddings = Model.EmbedTokens.call(CheckIds(inputIds));
+        return Run(embeddings, cache, logits).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs input embeddings after the cached positions (positions continue from the cache length).</summary>
+    /// <param name="inputsEmbeds">[B, T, hidden]; converted to <see cref="DType"/> and moved to <see cref="Device"/>.</param>
+    /// <param name="cache">Receives the new keys and values; null runs the input on its own.</param>
+    /// <param name="logits">Last position only (default) or every position.</param>
+    /// <returns>float32 logits [B, vocab] or [B, T, vocab] on <see cref="Device"/>.</returns>
+    /// <exception cref="ArgumentException">Wrong shape, or cached plus new positions exceed <see cref="ContextLength"/>.</exception>
+    public Tensor ForwardEmbeddings(Tensor inputsEmbeds, KvCache? cache = null, LogitsSelection logits = LogitsSelection.LastPosition)
+    {
+        ArgumentNullException.ThrowIfNull(inputsEmbeds);
+        if (inputsEmbeds.dim() != 3 || inputsEmbeds.shape[2] != Config.HiddenSize || inputsEmbeds.shape[1] == 0)
+        {
+            throw new ArgumentException(
+                $"inputsEmbeds must be [B, T >= 1, {Config.HiddenSize}], got [{string.Join(", ", inputsEmbeds.shape)}]", nameof(inputsEmbeds));
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var embeddings = inputsEmbeds.to(DType, Device);
+        return Run(embeddings, cache, logits).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Run(Tensor embeddings, KvCache? cache, LogitsSelection selection)
+    {
+        long seqLen = embeddings.shape[1];
+        long past = cache?.Length ?? 0;
+        if (past + seqLen > ContextLength)
+        {
+            throw new ArgumentException(
+                $"{seqLen} new positions after {past} cached exceed the context length {ContextLength} (max_position_embeddings)");
+        }
+
+        if (cache?.BatchSize is long cachedBatch && cachedBatch != embeddings.shape[0])
+        {
+            throw new ArgumentException($"batch {embeddings.shape[0]} does not match the cache's batch {cachedBatch}", nameof(cache));
+        }
+
+        var hiddenStates = Model.forward(embeddings, cache); // [B, T, hidden]
+        if (selection == LogitsSelection.LastPosition)
+        {
+            hiddenStates = hiddenStates.select(1, seqLen - 1); // [B, hidden]
+        }
+
+        var logits = _lmHead is null
+            ? nn.functional.linear(hiddenStates, Model.EmbedTokens.Weight)
+            : _lmHead.call(hiddenStates);
+        return logits.to(ScalarType.Float32);
+    }
+
+    private Tensor CheckIds(Tensor inputIds)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        if (inputIds.dim() != 2 || inputIds.shape[1] == 0 || inputIds.dtype is not (ScalarType.Int64 or ScalarType.Int32))
+        {
+            throw new ArgumentException(
+                $"inputIds must be [B, T >= 1] int64, got [{string.Join(", ", inputIds.shape)}] {inputIds.dtype}", nameof(inputIds));
+        }
+
+        var ids = inputIds.to(ScalarType.Int64, Device);
+        long min = ids.min().item<long>();
+        long max = ids.max().item<long>();
+        if (min < 0 || max >= Config.VocabSize)
+        {
+            throw new ArgumentException($"inputIds must lie in [0, {Config.VocabSize}), got ids from {min} to {max}", nameof(inputIds));
+        }
+
+        return ids;
+    }
+
+    private static LlamaDecoderLayer LoadLayer(DecoderWeights weights, DecoderConfig config, string prefix, int layer)
+    {
+        var attention = new LlamaAttention("self_attn", config, layer,
+            weights.Linear($"{prefix}self_attn.q_proj", config.QkvBias),
+            weights.Linear($"{prefix}self_attn.k_proj", config.QkvBias),
+            weights.Linear($"{prefix}self_attn.v_proj", config.QkvBias),
+            weights.Linear($"{prefix}self_attn.o_proj", config.OutputBias));
+        var mlp = new LlamaMlp("mlp",
+            weights.Linear($"{prefix}mlp.gate_proj", config.MlpBias),
+            weights.Linear($"{prefix}mlp.up_proj", config.MlpBias),
+            weights.Linear($"{prefix}mlp.down_proj", config.MlpBias));
+        return new LlamaDecoderLayer($"layers.{layer}", attention, mlp,
+            new LlamaRmsNorm("input_layernorm", weights.Parameter($"{prefix}input_layernorm.weight"), config.RmsNormEps),
+            new LlamaRmsNorm("post_attention_layernorm", weights.Parameter($"{prefix}post_attention_layernorm.weight"), config.RmsNormEps));
+    }
+
+    private static T Track<T>(List<nn.Module> modules, T module) where T : nn.Module
+    {
+        modules.Add(module);
+        return module;
+    }
+
+    private static void DisposeModule(nn.Module module)
+    {
+        foreach (var parameter in module.parameters())
+        {
+            parameter.Dispose();
+        }
+
+        foreach (var buffer in module.buffers())
+        {
+            buffer.Dispose();
+        }
+
+        module.Dispose();
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var parameter in parameters())
+            {
+                parameter.Dispose();
+            }
+
+            foreach (var buffer in buffers())
+            {
+                buffer.Dispose();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,32 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace VisionZip.Models.Language;
+
+/// <summary>SwiGLU feed-forward block (transformers <c>LlamaMLP</c>): <c>down_proj(silu(gate_proj(x)) * up_proj(x))</c>.</summary>
+public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear _gateProj; // [intermediate, hidden]
+    private readonly Linear _upProj;   // [intermediate, hidden]
+    private readonly Linear _downProj; // [hidden, intermediate]
+
+    internal LlamaMlp(string name, Linear gateProj, Linear upProj, Linear downProj) : base(name)
+    {
+        _gateProj = gateProj;
+        _upProj = upProj;
+        _downProj = downProj;
+        register_module("gate_proj", gateProj);
+        register_module("up_proj", upProj);
+        register_module("down_proj", downProj);
+    }
+
+    /// <summary>Applies the MLP.</summary>
+    /// <param name="input">[B, T, hidden].</param>
+    /// <returns>[B, T, hidden].</returns>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var gated = nn.functional.silu(_gateProj.call(input)) * _upProj.call(input); // [B, T, intermediate]
+        return _downProj.call(gated).MoveToOuterDisposeScope();
+    }
+}

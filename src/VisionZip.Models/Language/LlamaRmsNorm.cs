@@ -1,0 +1,35 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace VisionZip.Models.Language;
+
+/// <summary>
+/// RMS normalisation with a learned scale (transformers <c>LlamaRMSNorm</c>): statistics in float32, the
+/// normalised activations cast back to the input dtype before the scale is applied.
+/// </summary>
+public sealed class LlamaRmsNorm : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter _weight; // [hidden]
+    private readonly double _eps;
+
+    internal LlamaRmsNorm(string name, Parameter weight, double eps) : base(name)
+    {
+        _weight = weight;
+        _eps = eps;
+        register_parameter("weight", weight);
+    }
+
+    /// <summary>Normalises over the last dimension.</summary>
+    /// <param name="input">[..., hidden] in the model dtype.</param>
+    /// <returns>[..., hidden] in the model dtype.</returns>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var inputType = input.dtype;
+        var hidden = input.to(ScalarType.Float32);
+        var variance = hidden.pow(2).mean([-1], keepdim: true);           // [..., 1]
+        hidden = hidden * torch.rsqrt(variance + _eps);
+        return (_weight * hidden.to(inputType)).MoveToOuterDisposeScope();
+    }
+}
