@@ -14,7 +14,7 @@ public sealed class ChatCommand
     private readonly CliContext _context;
     private readonly Option<string> _model = CommonOptions.Model("llava-hf checkpoint directory (or a bare decoder with tokenizer files, text only).");
     private readonly Option<string> _image = CommonOptions.Image(required: false);
-    private readonly GenerationOptions _generation = new(defaultMaxNewTokens: 256);
+    private readonly DecodingOptions _generation = new(defaultMaxNewTokens: 256);
     private readonly ZipOptions _zip = new(allowNoZip: true);
     private readonly Option<string?> _imageMode = CommonOptions.ImageMode();
     private readonly Option<string> _dtype = CommonOptions.DType();

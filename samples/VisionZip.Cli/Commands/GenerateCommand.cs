@@ -31,7 +31,7 @@ public sealed class GenerateCommand
         HelpName = "LIST",
     };
 
-    private readonly GenerationOptions _generation = new(defaultMaxNewTokens: 64);
+    private readonly DecodingOptions _generation = new(defaultMaxNewTokens: 64);
     private readonly ZipOptions _zip = new(allowNoZip: true);
     private readonly Option<string?> _imageMode = CommonOptions.ImageMode();
     private readonly Option<string> _dtype = CommonOptions.DType();
@@ -105,9 +105,9 @@ public sealed class GenerateCommand
                 throw new CliUsageException($"--image: --model {model.Path} is a bare '{model.ModelType}' decoder without a vision tower; it takes no images");
             }
 
-            if (parse.GetResult(_zip.Dominant) is not null || parse.GetResult(_zip.Contextual) is not null || parse.GetResult(_imageMode) is not null)
+            if (parse.WasGiven(_zip.Dominant) || parse.WasGiven(_zip.Contextual) || (_zip.NoZip is not null && parse.WasGiven(_zip.NoZip)) || parse.WasGiven(_imageMode))
             {
-                throw new CliUsageException($"--dominant/--contextual/--image-mode: --model {model.Path} is a bare '{model.ModelType}' decoder without images");
+                throw new CliUsageException($"--dominant/--contextual/--no-zip/--image-mode: --model {model.Path} is a bare '{model.ModelType}' decoder without images");
             }
         }
 

@@ -3,14 +3,29 @@ using VisionZip.Cli.Options;
 
 namespace VisionZip.Cli.Commands;
 
-/// <summary>How tokens are picked: greedy, or sampled with temperature / top-k / top-p from a seed.</summary>
-/// <param name="Greedy">Arg-max at every step.</param>
+/// <summary>
+/// How tokens are picked, as given on the command line; null fields keep the checkpoint's
+/// <c>generation_config.json</c> (or transformers') defaults.
+/// </summary>
+/// <param name="Greedy">True for <c>--greedy</c>, false when a sampling option was given, null for the checkpoint default.</param>
 /// <param name="Temperature">Softmax temperature (sampling).</param>
-/// <param name="TopP">Nucleus mass, 1 = off (sampling).</param>
+/// <param name="TopP">Nucleus mass (sampling).</param>
 /// <param name="TopK">Keep the k best, 0 = off (sampling).</param>
 /// <param name="Seed">Random seed (sampling).</param>
-/// <param name="RepetitionPenalty">CTRL-style penalty on tokens already present, 1 = off.</param>
-public sealed record SamplingChoice(bool Greedy, double Temperature, double TopP, int TopK, long Seed, double RepetitionPenalty);
+/// <param name="RepetitionPenalty">Penalty on tokens already present, 1 = off.</param>
+public sealed record SamplingChoice(bool? Greedy, double? Temperature, double? TopP, int? TopK, long? Seed, double? RepetitionPenalty)
+{
+    /// <summary>Applies the choice over <paramref name="defaults"/>.</summary>
+    public VisionZip.Models.Generation.GenerationOptions Apply(VisionZip.Models.Generation.GenerationOptions defaults) => defaults with
+    {
+        DoSample = Greedy is bool greedy ? !greedy : defaults.DoSample,
+        Temperature = Temperature is double t ? (float)t : defaults.Temperature,
+        TopP = TopP is double p ? (float)p : defaults.TopP,
+        TopK = TopK ?? defaults.TopK,
+        Seed = Seed ?? defaults.Seed,
+        RepetitionPenalty = RepetitionPenalty is double r ? (float)r : defaults.RepetitionPenalty,
+    };
+}
 
 /// <summary>A checked <c>generate</c> invocation.</summary>
 /// <param name="Model">Checkpoint directory (llava-hf or a bare decoder).</param>

@@ -116,3 +116,10 @@ public static class CommonOptions
         }
     }
 }
+
+/// <summary>Helpers on parse results.</summary>
+public static class ParseResultExtensions
+{
+    /// <summary>True when <paramref name="option"/> appeared on the command line (not just its default).</summary>
+    public static bool WasGiven(this ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+}

@@ -5,10 +5,10 @@ using VisionZip.Cli.Infrastructure;
 namespace VisionZip.Cli.Options;
 
 /// <summary>Options that steer decoding: token budget, greedy or sampling, repetition penalty, stop strings.</summary>
-public sealed class GenerationOptions
+public sealed class DecodingOptions
 {
     /// <summary>Creates the options.</summary>
-    public GenerationOptions(int defaultMaxNewTokens)
+    public DecodingOptions(int defaultMaxNewTokens)
     {
         MaxNewTokens = new Option<int>("--max-new-tokens")
         {
@@ -16,16 +16,18 @@ public sealed class GenerationOptions
             HelpName = "N",
             DefaultValueFactory = _ => defaultMaxNewTokens,
         }.Integer().AtLeast(1);
-        Greedy = new Option<bool>("--greedy") { Description = "Greedy decoding (the default when no sampling option is given)." };
+        Greedy = new Option<bool>("--greedy")
+        {
+            Description = "Greedy decoding. Without --greedy and without sampling options the checkpoint's generation_config.json decides (greedy unless it sets do_sample).",
+        };
         Temperature = new Option<double?>("--temperature") { Description = "Sample with this temperature (> 0).", HelpName = "T" }.Real().AtLeast(0, exclusive: true);
         TopP = new Option<double?>("--top-p") { Description = "Nucleus sampling mass in (0, 1]; default 1 (off).", HelpName = "P" }.Real().Between(0, true, 1);
-        TopK = new Option<int?>("--top-k") { Description = "Sample among the K most likely tokens; 0 (default) = off.", HelpName = "K" }.Integer().AtLeast(0);
+        TopK = new Option<int?>("--top-k") { Description = "Sample among the K most likely tokens; 0 = off (default: the checkpoint's, else 50).", HelpName = "K" }.Integer().AtLeast(0);
         Seed = new Option<long?>("--seed") { Description = "Random seed for sampling (default: random).", HelpName = "S" }.Integer();
-        RepetitionPenalty = new Option<double>("--repetition-penalty")
+        RepetitionPenalty = new Option<double?>("--repetition-penalty")
         {
-            Description = "Penalty (> 0) on tokens already in the sequence; 1 = off.",
+            Description = "Penalty (> 0) on tokens already in the sequence; 1 = off (default: the checkpoint's generation_config.json, else 1).",
             HelpName = "R",
-            DefaultValueFactory = _ => 1.0,
         }.Real().AtLeast(0, exclusive: true);
         Stop = new Option<string[]>("--stop")
         {
@@ -55,7 +57,7 @@ public sealed class GenerationOptions
     public Option<long?> Seed { get; }
 
     /// <summary><c>--repetition-penalty</c>.</summary>
-    public Option<double> RepetitionPenalty { get; }
+    public Option<double?> RepetitionPenalty { get; }
 
     /// <summary><c>--stop</c>.</summary>
     public Option<string[]> Stop { get; }
@@ -83,10 +85,8 @@ public sealed class GenerationOptions
             throw new CliUsageException("--greedy cannot be combined with --temperature/--top-p/--top-k/--seed (choose greedy or sampling)");
         }
 
-        double penalty = parse.GetValue(RepetitionPenalty);
-        return sampling
-            ? new SamplingChoice(false, temperature ?? 1.0, topP ?? 1.0, topK ?? 0, seed ?? Random.Shared.NextInt64(), penalty)
-            : new SamplingChoice(true, 1.0, 1.0, 0, 0, penalty);
+        bool? mode = greedy ? true : sampling ? false : null;
+        return new SamplingChoice(mode, temperature, topP, topK, seed, parse.GetValue(RepetitionPenalty));
     }
 
     /// <summary>The stop strings (never empty strings).</summary>
