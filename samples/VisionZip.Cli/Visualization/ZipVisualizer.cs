@@ -25,15 +25,22 @@ public static class ZipVisualizer
         return png.ToArray();
     }
 
+    /// <summary>Size of the picture drawn for an encoder input of <paramref name="imageWidth"/> x <paramref name="imageHeight"/>.</summary>
+    public static (int Width, int Height) CanvasSize(int imageWidth, int imageHeight)
+    {
+        int scale = Scale(imageWidth, imageHeight);
+        return ((int)Math.Ceiling(2 * Margin + 2 * imageWidth * scale + Gap),
+            (int)Math.Ceiling(Margin + HeaderHeight + PanelTitleHeight + imageHeight * scale + LegendHeight + Margin / 2));
+    }
+
     /// <summary>Renders <paramref name="visualization"/> into a new bitmap (caller disposes).</summary>
     public static SKBitmap Render(ZipVisualization visualization)
     {
         visualization.Validate();
-        int scale = Math.Max(1, (int)Math.Ceiling(560.0 / Math.Max(visualization.Width, visualization.Height)));
+        int scale = Scale(visualization.Width, visualization.Height);
         float panelWidth = visualization.Width * scale;
         float panelHeight = visualization.Height * scale;
-        int width = (int)Math.Ceiling(2 * Margin + 2 * panelWidth + Gap);
-        int height = (int)Math.Ceiling(Margin + HeaderHeight + PanelTitleHeight + panelHeight + LegendHeight + Margin / 2);
+        (int width, int height) = CanvasSize(visualization.Width, visualization.Height);
 
         var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         using var canvas = new SKCanvas(bitmap);
@@ -57,10 +64,14 @@ public static class ZipVisualizer
         return bitmap;
     }
 
+    // Small inputs are enlarged by a whole factor so a patch stays a crisp square of at least a few pixels.
+    private static int Scale(int width, int height) => Math.Max(1, (int)Math.Ceiling(560.0 / Math.Max(width, height)));
+
     private static void DrawHeader(SKCanvas canvas, Fonts fonts, ZipVisualization v, ZipMaps zip, float width)
     {
         int kept = v.KeptIndices.Count + v.ContextualGroups;
-        DrawText(canvas, $"VisionZip: {v.Grid.Tokens} visual tokens \u2192 {kept}  ({v.KeptIndices.Count} dominant + {v.ContextualGroups} contextual)",
+        string before = v.Grid.HasCls ? $"{v.Grid.Tokens} tokens (CLS + {v.Grid.Patches} patches)" : $"{v.Grid.Tokens} tokens";
+        DrawText(canvas, $"VisionZip: {before} \u2192 {kept}  ({v.KeptIndices.Count} dominant + {v.ContextualGroups} contextual)",
             Margin, Margin + 26, fonts.Title, Palette.Text);
         DrawText(canvas, Ellipsize(v.Title, fonts.Body, width - 2 * Margin), Margin, Margin + 52, fonts.Body, Palette.Muted);
     }
