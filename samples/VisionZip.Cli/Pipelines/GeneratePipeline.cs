@@ -6,6 +6,7 @@ using VisionZip.Cli.Reporting;
 using VisionZip.IO;
 using VisionZip.Models.Generation;
 using VisionZip.Models.Language;
+using VisionZip.Models.Llava;
 using VisionZip.Models.Tokenization;
 using static TorchSharp.torch;
 
@@ -29,7 +30,24 @@ public static class GeneratePipeline
             return 0;
         }
 
-        throw new CliException("not available yet in this build: the LLaVA pipeline is still being merged");
+        using var pipeline = context.Status("Loading model", () => LlavaSession.Load(request.Model, request.Compute));
+        long[] promptIds = LanguageSession.BuildPromptIds(request.Model, pipeline.Tokenizer, pipeline.ChatTemplate,
+            pipeline.LanguageModel.Config.VocabSize, request.Prompt, request.Raw, request.InputIds, request.Images.Count);
+        LlavaSession.CheckPlaceholders(pipeline, promptIds, request.Images.Count, request.InputIds is null ? "--prompt" : "--input-ids");
+        List<EncodedImage> images = LlavaSession.EncodeImages(pipeline, request.Images, request.Zip, request.ImageMode);
+        try
+        {
+            using Tensor embeds = pipeline.EmbedPrompt(promptIds, images);                   // [1, T', hidden]
+            int[] textIds = [.. promptIds.Where(id => id != pipeline.Config.ImageTokenIndex).Select(id => (int)id)];
+            var prompt = GenerationPrompt.FromEmbeddings(embeds, [textIds]);
+            Generate(context, request, pipeline.LanguageModel, pipeline.Tokenizer, pipeline.DefaultGenerationOptions, promptIds, prompt,
+                images.Sum(image => image.Stats.TokensBefore), images.Sum(image => image.Stats.TokensAfter));
+            return 0;
+        }
+        finally
+        {
+            images.ForEach(image => image.Dispose());
+        }
     }
 
     /// <summary>Generates from a prepared prompt and reports as the request asks.</summary>
