@@ -12,7 +12,7 @@ namespace VisionZip.Cli.Commands;
 public sealed class ChatCommand
 {
     private readonly CliContext _context;
-    private readonly Option<string> _model = CommonOptions.Model("llava-hf checkpoint directory (or a bare decoder with tokenizer files, text only).");
+    private readonly Option<string> _model = CommonOptions.Model("llava-hf checkpoint directory (LLaVA-1.5, LLaVA-Interleave, LLaVA-NeXT).");
     private readonly Option<string> _image = CommonOptions.Image(required: false);
     private readonly DecodingOptions _generation = new(defaultMaxNewTokens: 256);
     private readonly ZipOptions _zip = new(allowNoZip: true);
@@ -44,11 +44,12 @@ public sealed class ChatCommand
         IReadOnlyList<string> stops = _generation.ResolveStops(parse);
         ZipChoice zip = _zip.Resolve(parse);
         ModelDirectory model = ModelDirectory.Open(parse.GetValue(_model)!).RequireLanguageModel("chat");
-        string? image = parse.GetValue(_image) is string path ? InputFile.Existing(path, "--image") : null;
-        if (image is not null && model.Kind == ModelKind.Decoder)
+        if (model.Kind == ModelKind.Decoder)
         {
-            throw new CliUsageException($"--image: --model {model.Path} is a bare '{model.ModelType}' decoder without a vision tower; it takes no images");
+            throw new CliException($"--model {model.Path}: 'chat' needs a llava-hf directory (model_type llava or llava_next), this is a bare '{model.ModelType}' decoder; use 'generate' for it");
         }
+
+        string? image = parse.GetValue(_image) is string path ? InputFile.Existing(path, "--image") : null;
 
         ComputeSettings compute = ComputeSettings.Resolve(parse.GetValue(_dtype)!, parse.GetValue(_device)!);
         var request = new ChatRequest(model, image, parse.GetValue(_generation.MaxNewTokens), sampling, stops, zip, parse.GetValue(_imageMode), compute);
