@@ -39,12 +39,19 @@ public static class VisualizePipeline
         using ZipResult result = VisionZipper.Zip(features.HiddenStates, features.Attention, features.Metric,
             new ZipBudget(zip.Dominant, zip.Contextual), features.HasCls);
 
+        return FromZip(prepared, session.Grid, result, features.HasCls, features.HiddenStateIndex, title);
+    }
+
+    /// <summary>The picture of one zipped image: the prepared (resized, cropped) RGB image and the zip selection of batch row 0.</summary>
+    public static ZipVisualization FromZip(RgbImage prepared, PatchGrid grid, ZipResult result, bool hasCls, int hiddenStateIndex, string title)
+    {
+        using var scope = NewDisposeScope();
         long[] kept = result.KeptIndices[0].to(ScalarType.Int64, CPU).data<long>().ToArray();
         long[] assignment = result.Assignment[0].to(ScalarType.Int64, CPU).data<long>().ToArray();
         long[] targets = result.ContextualTargets[0].to(ScalarType.Int64, CPU).data<long>().ToArray();
         float[] scores = result.Scores[0].to(ScalarType.Float32, CPU).data<float>().ToArray();
-        string label = features.HasCls ? "CLS attention, summed over heads" : "mean attention received";
-        return new ZipVisualization(prepared.Pixels.ToArray(), prepared.Width, prepared.Height, session.Grid, kept, assignment, scores,
-            $"{label}, layer {features.HiddenStateIndex - 1}", title, targets);
+        string label = hasCls ? "CLS attention, summed over heads" : "mean attention received";
+        return new ZipVisualization(prepared.Pixels.ToArray(), prepared.Width, prepared.Height, grid, kept, assignment, scores,
+            $"{label}, layer {hiddenStateIndex - 1}", title, targets);
     }
 }
