@@ -30,7 +30,7 @@ public sealed record ZipChoice(int Dominant, int Contextual, bool Enabled, bool 
             return;
         }
 
-        string where = IsDefault ? "the default --dominant 54 --contextual 10" : $"--dominant {Dominant} --contextual {Contextual}";
+        string where = IsDefault ? $"the default --dominant {Dominant} --contextual {Contextual}" : $"--dominant {Dominant} --contextual {Contextual}";
         if (hasCls && Dominant < 2)
         {
             throw new Infrastructure.CliUsageException($"{where}: --dominant counts the CLS token; give at least 2 for this CLIP encoder (CLS + 1 patch)");

@@ -11,13 +11,13 @@ public sealed class ZipOptions
     {
         Dominant = new Option<int?>("--dominant")
         {
-            Description = "Dominant visual tokens kept per image (CLS included for CLIP). Needs --contextual. Default: 54 (LLaVA-1.5 64-token preset).",
+            Description = "Dominant visual tokens kept per image (CLS included for CLIP). Needs --contextual. Default: 54 (LLaVA-1.5 64-token preset; 27 per image for LLaVA-NeXT).",
             HelpName = "N",
         };
         Dominant.Integer().AtLeast(1);
         Contextual = new Option<int?>("--contextual")
         {
-            Description = "Contextual tokens merged from the rest (0 = dominant only). Needs --dominant. Default: 10.",
+            Description = "Contextual tokens merged from the rest (0 = dominant only). Needs --dominant. Default: 10 (5 per image for LLaVA-NeXT).",
             HelpName = "N",
         };
         Contextual.Integer().AtLeast(0);

@@ -15,6 +15,12 @@ public static class LlavaSession
     /// <summary>The VisionZip budget of <paramref name="zip"/> after checking it against the tower; null for vanilla.</summary>
     public static ZipBudget? Budget(LlavaPipeline pipeline, ZipChoice zip)
     {
+        if (zip.IsDefault && pipeline.LlavaNext is not null)
+        {
+            // LLaVA-NeXT zips the base image and every crop on its own: the paper's 160-token setting is 27+5 per image.
+            zip = new ZipChoice(ZipPresets.LlavaNext160.Dominant, ZipPresets.LlavaNext160.Contextual, Enabled: true, IsDefault: true);
+        }
+
         zip.CheckAgainst(pipeline.VisionTower.Config.NumPositions, pipeline.VisionTower.HasCls);
         return zip.Enabled ? new ZipBudget(zip.Dominant, zip.Contextual) : null;
     }

@@ -88,3 +88,30 @@ public sealed class GenerateLlavaTests
             json.RootElement.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt64()));
     }
 }
+
+/// <summary><c>generate</c> on the LLaVA-NeXT fixture (anyres) reproduces its goldens.</summary>
+public sealed class GenerateLlavaNextTests
+{
+    [Theory]
+    [InlineData("vanilla")]
+    [InlineData("zip")]
+    public void LlavaNext_MatchesGolden(string path)
+    {
+        using var scope = NewDisposeScope();
+        using var golden = SafetensorsFile.Open(Fixtures.Path("llava-next-tiny-patch14-112-hf", "golden.safetensors"));
+        using var temp = new TempDirectory();
+        string logitsPath = temp.File("logits.safetensors");
+        string[] zip = path == "zip" ? ["--dominant", "14", "--contextual", "4"] : ["--no-zip"];
+
+        CliResult result = CliRunner.Run(["generate", "--model", Fixtures.Path("llava-next-tiny-patch14-112-hf"),
+            "--image", Fixtures.Path("images", "coffee_wide.png"), "--prompt", "What is shown in this image?", "--greedy",
+            "--max-new-tokens", "8", "--logits-out", logitsPath, .. zip]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var written = SafetensorsFile.Open(logitsPath);
+        TensorAssert.Equal(golden.Read("input_ids"), written.Read("input_ids"), "input_ids");
+        TensorAssert.Close(golden.Read($"{path}.last_logits"), written.Read("prefill_logits"), "prefill_logits");
+        TensorAssert.Close(golden.Read($"{path}.greedy_logits"), written.Read("step_logits"), "step_logits");
+        TensorAssert.Equal(golden.Read($"{path}.greedy_tokens"), written.Read("generated_ids"), "generated_ids");
+    }
+}
