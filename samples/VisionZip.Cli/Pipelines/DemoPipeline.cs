@@ -59,7 +59,7 @@ public static class DemoPipeline
         table.AddRow($"prefill (median of {Repeats})", Formats.Milliseconds(vanillaPrefill),
             $"[bold]{Formats.Milliseconds(zippedPrefill)}[/] ({Formats.Ratio(vanillaPrefill.TotalMilliseconds / Math.Max(1e-9, zippedPrefill.TotalMilliseconds))} faster)");
         table.AddRow("KV cache after prefill", Formats.Bytes(vanillaCache), Formats.Bytes(zippedCache));
-        table.AddRow("vision encode", Formats.Milliseconds(vanilla.Stats.Total), Formats.Milliseconds(zipped.Stats.Total));
+        table.AddRow("vision tower (+ zip)", Formats.Milliseconds(vanilla.Stats.Total), Formats.Milliseconds(zipped.Stats.Total));
         table.AddRow("generated token ids", Markup.Escape(string.Join(" ", vanillaAnswer.Tokens)), Markup.Escape(string.Join(" ", zippedAnswer.Tokens)));
         table.AddRow("generated text", Markup.Escape(Quote(vanillaAnswer.Text)), Markup.Escape(Quote(zippedAnswer.Text)));
         context.Console.Write(table);
