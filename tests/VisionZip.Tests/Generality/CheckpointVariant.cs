@@ -10,14 +10,16 @@ namespace VisionZip.Tests.Generality;
 /// <param name="Shards">0 = as the source; 1 = one <c>model.safetensors</c> without index; n &gt; 1 = n shards and an index.</param>
 /// <param name="StorageType">Store every floating-point tensor in this dtype; null = as the source.</param>
 /// <param name="RoundThrough">Round every floating-point tensor through this dtype first (e.g. BFloat16, then stored as F32).</param>
+/// <param name="WriteIndex">With several shards, write <c>model.safetensors.index.json</c> (false: numbered shards only).</param>
 internal sealed record VariantOptions(
     LlavaSpelling Spelling = LlavaSpelling.AsIs,
     int Shards = 0,
     ScalarType? StorageType = null,
-    ScalarType? RoundThrough = null)
+    ScalarType? RoundThrough = null,
+    bool WriteIndex = true)
 {
     public override string ToString() =>
-        $"{Spelling}, shards {(Shards == 0 ? "as source" : Shards)}, stored {StorageType?.ToString() ?? "as source"}" +
+        $"{Spelling}, shards {(Shards == 0 ? "as source" : Shards)}{(WriteIndex ? "" : " without index")}, stored {StorageType?.ToString() ?? "as source"}" +
         (RoundThrough is { } r ? $", rounded through {r}" : "");
 }
 
@@ -59,7 +61,7 @@ internal static class CheckpointVariant
             SafetensorsWriter.Write(Path.Combine(target, file), tensors, FormatMetadata);
         }
 
-        if (shards > 1)
+        if (shards > 1 && options.WriteIndex)
         {
             var index = new JsonObject
             {

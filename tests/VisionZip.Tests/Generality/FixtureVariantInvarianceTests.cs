@@ -70,6 +70,21 @@ public sealed class FixtureVariantInvarianceTests : IDisposable
         actual.AssertBitIdentical(expected, $"{fixture} stored as F32");
     }
 
+    [Theory]
+    [InlineData("llama-tiny")]
+    [InlineData("llava-1.5-tiny-hf")]
+    public void Numbered_shards_without_an_index_give_bit_identical_outputs(string fixture)
+    {
+        string variant = CheckpointVariant.Write(Fixtures.Path(fixture), _scratch.Sub("no-index"),
+            new VariantOptions(FixtureSpelling(fixture), Shards: 3, WriteIndex: false));
+        Assert.False(File.Exists(Path.Combine(variant, VisionZip.IO.SafetensorsCheckpoint.IndexFileName)));
+        Assert.Equal(3, Directory.GetFiles(variant, "model-*-of-00003.safetensors").Length);
+
+        using var expected = FixtureProbe.Run(Fixtures.Path(fixture));
+        using var actual = FixtureProbe.Run(variant);
+        actual.AssertBitIdentical(expected, $"{fixture} in 3 shards without an index");
+    }
+
     public void Dispose() => _scratch.Dispose();
 
     // Half-precision copies of llava checkpoints also switch spelling, so one variant covers both axes.
