@@ -1,7 +1,7 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Order;
 using VisionZip.Models.Language;
 using VisionZip.Runtime;
 using static TorchSharp.torch;
@@ -35,6 +35,8 @@ public class PrefillBenchmarks
     private Tensor _prompt = null!;    // [1, TextTokens + VisualTokens, hidden]
     private Tensor _nextToken = null!; // [1, 1, hidden]
     private KvCache? _cache;           // DecodeStep only: the prefilled prompt
+    private readonly PrefillRecords _records = new();
+    private string _method = "";
 
     /// <summary>Visual tokens in the prompt: vanilla, then the LLaVA-1.5 VisionZip presets 192 / 128 / 64.</summary>
     [Params(VanillaVisualTokens, 192, 128, 64)]
@@ -48,12 +50,17 @@ public class PrefillBenchmarks
 
     /// <summary>Loads the model and draws the prompt.</summary>
     [GlobalSetup(Target = nameof(Prefill))]
-    public void SetupPrefill() => Load();
+    public void SetupPrefill()
+    {
+        _method = nameof(Prefill);
+        Load();
+    }
 
     /// <summary>Loads the model, draws the prompt and prefills the cache the decode step extends.</summary>
     [GlobalSetup(Target = nameof(DecodeStep))]
     public void SetupDecode()
     {
+        _method = nameof(DecodeStep);
         Load();
         _cache = _model.CreateCache(PromptLength + 1);
         using var logits = _model.ForwardEmbeddings(_prompt, _cache);
@@ -71,6 +78,7 @@ public class PrefillBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        _records.Save(_method, VisualTokens, DType.ToString());
         _cache?.Dispose();
         _nextToken.Dispose();
         _prompt.Dispose();
@@ -81,8 +89,10 @@ public class PrefillBenchmarks
     [Benchmark]
     public long Prefill()
     {
+        _records.Start();
         using var cache = _model.CreateCache(PromptLength + 1);
         using var logits = _model.ForwardEmbeddings(_prompt, cache); // [1, vocab]
+        _records.Stop();
         return logits.shape[1];
     }
 
@@ -90,8 +100,10 @@ public class PrefillBenchmarks
     [Benchmark]
     public long DecodeStep()
     {
+        _records.Start();
         using var logits = _model.ForwardEmbeddings(_nextToken, _cache); // [1, vocab]
         _cache!.Truncate(PromptLength);
+        _records.Stop();
         return logits.shape[1];
     }
 
@@ -108,18 +120,21 @@ public class PrefillBenchmarks
     }
 }
 
-/// <summary>The prefill columns, declared order (vanilla first) and the checkpoint cleanup; the job comes from the command line.</summary>
+/// <summary>The prefill columns, vanilla-first row order and the checkpoint cleanup; the job comes from the command line.</summary>
 public sealed class PrefillBenchmarksConfig : ManualConfig
 {
     /// <summary>Adds the columns, the orderer and the cleanup.</summary>
     public PrefillBenchmarksConfig()
     {
+        AddColumn(StatisticColumn.Min, StatisticColumn.Median);
         AddColumn(
             new PrefillColumn(PrefillColumnKind.MeasuredSpeedup),
+            new PrefillColumn(PrefillColumnKind.CpuTime),
+            new PrefillColumn(PrefillColumnKind.CpuSpeedup),
             new PrefillColumn(PrefillColumnKind.PredictedSpeedup),
             new PrefillColumn(PrefillColumnKind.KvCacheBenchmarked),
             new PrefillColumn(PrefillColumnKind.KvCacheFullModel));
         AddEventProcessor(new PrefillCleanup());
-        WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared));
+        WithOrderer(new PrefillOrderer());
     }
 }

@@ -77,23 +77,33 @@ public static class PrefillCheckpoint
         }
     }
 
-    /// <summary>A Vicuna-7B / llava-1.5-7b text config cut to <see cref="Layers"/> layers.</summary>
-    private static string ConfigJson() => JsonSerializer.Serialize(new Dictionary<string, object>
+    /// <summary>A Vicuna-7B / llava-1.5-7b text config cut to <see cref="Layers"/> layers (written without reflection).</summary>
+    private static string ConfigJson()
     {
-        ["architectures"] = new[] { "LlamaForCausalLM" },
-        ["model_type"] = "llama",
-        ["hidden_size"] = HiddenSize,
-        ["intermediate_size"] = IntermediateSize,
-        ["num_hidden_layers"] = Layers,
-        ["num_attention_heads"] = Heads,
-        ["num_key_value_heads"] = Heads,
-        ["vocab_size"] = VocabSize,
-        ["max_position_embeddings"] = 4096,
-        ["rms_norm_eps"] = 1e-5,
-        ["rope_theta"] = 10000.0,
-        ["tie_word_embeddings"] = false,
-        ["torch_dtype"] = "bfloat16",
-    });
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("architectures");
+            json.WriteStringValue("LlamaForCausalLM");
+            json.WriteEndArray();
+            json.WriteString("model_type", "llama");
+            json.WriteNumber("hidden_size", HiddenSize);
+            json.WriteNumber("intermediate_size", IntermediateSize);
+            json.WriteNumber("num_hidden_layers", Layers);
+            json.WriteNumber("num_attention_heads", Heads);
+            json.WriteNumber("num_key_value_heads", Heads);
+            json.WriteNumber("vocab_size", VocabSize);
+            json.WriteNumber("max_position_embeddings", 4096);
+            json.WriteNumber("rms_norm_eps", 1e-5);
+            json.WriteNumber("rope_theta", 10000.0);
+            json.WriteBoolean("tie_word_embeddings", false);
+            json.WriteString("torch_dtype", "bfloat16");
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
 
     private static void WriteWeights(string path)
     {

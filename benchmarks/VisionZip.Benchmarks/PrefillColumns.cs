@@ -9,8 +9,14 @@ namespace VisionZip.Benchmarks;
 /// <summary>What a <see cref="PrefillColumn"/> shows.</summary>
 public enum PrefillColumnKind
 {
-    /// <summary>Mean of the vanilla case (same method and dtype) divided by this case's mean.</summary>
+    /// <summary>Median of the vanilla case (same method and dtype) divided by this case's median.</summary>
     MeasuredSpeedup,
+
+    /// <summary>Median process CPU seconds per invocation (<see cref="PrefillRecords"/>).</summary>
+    CpuTime,
+
+    /// <summary>CPU time of the vanilla case divided by this case's.</summary>
+    CpuSpeedup,
 
     /// <summary>The same ratio predicted by <see cref="PrefillFlopModel"/>.</summary>
     PredictedSpeedup,
@@ -35,6 +41,8 @@ public sealed class PrefillColumn(PrefillColumnKind kind) : IColumn
     public string ColumnName => kind switch
     {
         PrefillColumnKind.MeasuredSpeedup => "Speedup",
+        PrefillColumnKind.CpuTime => "CPU/op",
+        PrefillColumnKind.CpuSpeedup => "CPU-speedup",
         PrefillColumnKind.PredictedSpeedup => "FLOP-model",
         PrefillColumnKind.KvCacheBenchmarked => $"KV-{PrefillCheckpoint.Layers}L",
         _ => $"KV-{FullModelLayers}L",
@@ -58,7 +66,9 @@ public sealed class PrefillColumn(PrefillColumnKind kind) : IColumn
     /// <inheritdoc />
     public string Legend => kind switch
     {
-        PrefillColumnKind.MeasuredSpeedup => $"Mean of the {PrefillBenchmarks.VanillaVisualTokens}-visual-token case (same method, same dtype) / this mean",
+        PrefillColumnKind.MeasuredSpeedup => $"Median wall time of the {PrefillBenchmarks.VanillaVisualTokens}-visual-token case (same method, same dtype) / this median",
+        PrefillColumnKind.CpuTime => "Median process CPU time (user + system, all threads) per invocation, first 2 invocations dropped",
+        PrefillColumnKind.CpuSpeedup => "CPU/op of the 576-visual-token case (same method, same dtype) / this CPU/op",
         PrefillColumnKind.PredictedSpeedup => "The same ratio from the per-layer FLOP model 4nd^2 + 2n^2d + 3ndm (decode: one query row)",
         PrefillColumnKind.KvCacheBenchmarked => $"Keys + values of the prompt in the {PrefillCheckpoint.Layers} benchmarked layers",
         _ => $"Keys + values of the prompt in all {FullModelLayers} layers of LLaVA-1.5-7B",
@@ -84,22 +94,25 @@ public sealed class PrefillColumn(PrefillColumnKind kind) : IColumn
         int elementSize = dtype == ScalarType.Float32 ? 4 : 2;
         return kind switch
         {
-            PrefillColumnKind.MeasuredSpeedup => MeasuredSpeedup(summary, benchmarkCase),
+            PrefillColumnKind.MeasuredSpeedup => Speedup(summary, benchmarkCase, other => summary[other]?.ResultStatistics?.Median),
+            PrefillColumnKind.CpuTime => PrefillRecords.Read(benchmarkCase) is double seconds
+                ? seconds.ToString("0.000", CultureInfo.InvariantCulture) + " s"
+                : "?",
+            PrefillColumnKind.CpuSpeedup => Speedup(summary, benchmarkCase, PrefillRecords.Read),
             PrefillColumnKind.PredictedSpeedup => Ratio(PrefillFlopModel.PredictedSpeedup(decode, vanillaTokens, tokens)),
             PrefillColumnKind.KvCacheBenchmarked => Megabytes(PrefillFlopModel.KvCacheBytes(tokens, PrefillCheckpoint.Layers, elementSize)),
             _ => Megabytes(PrefillFlopModel.KvCacheBytes(tokens, FullModelLayers, elementSize)),
         };
     }
 
-    private static string MeasuredSpeedup(Summary summary, BenchmarkCase benchmarkCase)
+    private static string Speedup(Summary summary, BenchmarkCase benchmarkCase, Func<BenchmarkCase, double?> measure)
     {
         var vanilla = summary.BenchmarksCases.FirstOrDefault(other =>
             other.Descriptor.WorkloadMethod == benchmarkCase.Descriptor.WorkloadMethod &&
             Equals(other.Parameters[nameof(PrefillBenchmarks.DType)], benchmarkCase.Parameters[nameof(PrefillBenchmarks.DType)]) &&
             (int)other.Parameters[nameof(PrefillBenchmarks.VisualTokens)] == PrefillBenchmarks.VanillaVisualTokens);
-        double? vanillaMean = vanilla is null ? null : summary[vanilla]?.ResultStatistics?.Mean;
-        double? mean = summary[benchmarkCase]?.ResultStatistics?.Mean;
-        return vanillaMean is double a && mean is double b && b > 0 ? Ratio(a / b) : "?";
+        double? vanillaValue = vanilla is null ? null : measure(vanilla);
+        return vanillaValue is double a && measure(benchmarkCase) is double b && b > 0 ? Ratio(a / b) : "?";
     }
 
     private static string Ratio(double value) => value.ToString("0.00", CultureInfo.InvariantCulture) + "x";
