@@ -134,7 +134,7 @@ public sealed class PrefillBenchmarksConfig : ManualConfig
             new PrefillColumn(PrefillColumnKind.PredictedSpeedup),
             new PrefillColumn(PrefillColumnKind.KvCacheBenchmarked),
             new PrefillColumn(PrefillColumnKind.KvCacheFullModel));
-        AddEventProcessor(new PrefillCleanup());
+        AddEventProcessor(new PrefillCleanup(typeof(PrefillBenchmarks)));
         WithOrderer(new PrefillOrderer());
     }
 }

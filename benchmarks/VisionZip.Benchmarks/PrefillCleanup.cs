@@ -7,20 +7,26 @@ using static TorchSharp.torch;
 namespace VisionZip.Benchmarks;
 
 /// <summary>
-/// Runs in BenchmarkDotNet's host process: clears stale records when a prefill benchmark type starts, prints the
-/// per-count table of <see cref="PrefillInterleavedBenchmarks"/> when it ends, and deletes the shared random-weight
-/// checkpoint when the whole run ends.
+/// Runs in BenchmarkDotNet's host process: clears stale records when its benchmark type starts, prints the per-count
+/// table of <see cref="PrefillInterleavedBenchmarks"/> when that type ends, and deletes the shared random-weight
+/// checkpoint when the whole run ends. Each prefill config adds one for its own type (a joint run sees both).
 /// </summary>
-public sealed class PrefillCleanup : EventProcessor
+/// <param name="owner"><see cref="PrefillBenchmarks"/> or <see cref="PrefillInterleavedBenchmarks"/>.</param>
+public sealed class PrefillCleanup(Type owner) : EventProcessor
 {
     /// <inheritdoc />
     public override void OnStartRunBenchmarksInType(Type type, IReadOnlyList<BenchmarkCase> benchmarks)
     {
+        if (type != owner)
+        {
+            return;
+        }
+
         if (type == typeof(PrefillBenchmarks))
         {
             PrefillRecords.Clear();
         }
-        else if (type == typeof(PrefillInterleavedBenchmarks))
+        else
         {
             PrefillRoundRecords.Clear();
         }
@@ -29,14 +35,14 @@ public sealed class PrefillCleanup : EventProcessor
     /// <inheritdoc />
     public override void OnEndRunBenchmarksInType(Type type, Summary summary)
     {
-        if (type == typeof(PrefillInterleavedBenchmarks))
+        if (type == owner && type == typeof(PrefillInterleavedBenchmarks))
         {
             Console.WriteLine(InterleavedTable());
         }
     }
 
     /// <inheritdoc />
-    public override void OnEndRunStage() => PrefillCheckpoint.Delete();
+    public override void OnEndRunStage() => PrefillCheckpoint.Delete(); // idempotent: every instance may call it
 
     /// <summary>Markdown: per method, dtype and visual-token count, the interleaved medians beside the FLOP model.</summary>
     public static string InterleavedTable()

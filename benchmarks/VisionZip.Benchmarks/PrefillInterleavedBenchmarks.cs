@@ -10,9 +10,10 @@ namespace VisionZip.Benchmarks;
 
 /// <summary>
 /// The same decoder and prompts as <see cref="PrefillBenchmarks"/>, but all four visual-token counts side by side in
-/// one process: each invocation is one round that runs vanilla 576, then 192, 128 and 64, timing each. Ratios are
-/// taken within a round (the median over rounds), so load from other jobs on a shared machine hits vanilla and
-/// zipped alike instead of whichever case happened to run during a busy minute.
+/// one process: each invocation is one round that runs 576, 192, 128 and 64 (reversed every other round, so drift
+/// within a round favours no count), timing each. Ratios are taken within a round (the median over rounds), so load
+/// from other jobs on a shared machine hits vanilla and zipped alike instead of whichever case happened to run during
+/// a busy minute.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet's own columns time the whole round; the per-count medians and paired ratios are in the custom
@@ -30,6 +31,7 @@ public class PrefillInterleavedBenchmarks
     private Tensor _nextToken = null!; // [1, 1, hidden]
     private KvCache[] _caches = [];  // DecodeRound only: per count, the prefilled prompt
     private string _method = "";
+    private int _round;
 
     /// <summary>Dtype of weights and activations.</summary>
     [Params(ScalarType.Float32, ScalarType.BFloat16)]
@@ -76,12 +78,12 @@ public class PrefillInterleavedBenchmarks
         _model.Dispose();
     }
 
-    /// <summary>One prefill of each prompt (fresh cache, last-position logits), vanilla first.</summary>
+    /// <summary>One prefill of each prompt (fresh cache, last-position logits).</summary>
     [Benchmark]
     public long PrefillRound()
     {
         long checksum = 0;
-        for (int i = 0; i < _prompts.Length; i++)
+        foreach (int i in RoundOrder())
         {
             var (wall, cpu) = Start();
             using (var cache = _model.CreateCache(PromptLength(i) + 1))
@@ -97,12 +99,12 @@ public class PrefillInterleavedBenchmarks
         return checksum;
     }
 
-    /// <summary>One decode step after each cached prompt (each cache cut back afterwards), vanilla first.</summary>
+    /// <summary>One decode step after each cached prompt (each cache cut back afterwards).</summary>
     [Benchmark]
     public long DecodeRound()
     {
         long checksum = 0;
-        for (int i = 0; i < _caches.Length; i++)
+        foreach (int i in RoundOrder())
         {
             var (wall, cpu) = Start();
             using (var logits = _model.ForwardEmbeddings(_nextToken, _caches[i])) // [1, vocab]
@@ -116,6 +118,12 @@ public class PrefillInterleavedBenchmarks
 
         _records.EndRound();
         return checksum;
+    }
+
+    private IEnumerable<int> RoundOrder()
+    {
+        var order = Enumerable.Range(0, VisualTokenCounts.Length);
+        return _round++ % 2 == 0 ? order : order.Reverse();
     }
 
     private static (Stopwatch Wall, TimeSpan Cpu) Start() => (Stopwatch.StartNew(), Environment.CpuUsage.TotalTime);
@@ -147,6 +155,6 @@ public sealed class PrefillInterleavedConfig : ManualConfig
             AddColumn(new PrefillRoundColumn(visual, cpu: false), new PrefillRoundColumn(visual, cpu: true));
         }
 
-        AddEventProcessor(new PrefillCleanup());
+        AddEventProcessor(new PrefillCleanup(typeof(PrefillInterleavedBenchmarks)));
     }
 }

@@ -24,7 +24,7 @@ public sealed class PrefillRoundColumn(int visualTokens, bool cpu) : IColumn
     public ColumnCategory Category => ColumnCategory.Custom;
 
     /// <inheritdoc />
-    public int PriorityInCategory => (cpu ? 100 : 0) - visualTokens;
+    public int PriorityInCategory => (cpu ? 10_000 : 0) + (10_000 - visualTokens); // wall before CPU, then 192, 128, 64
 
     /// <inheritdoc />
     public bool IsNumeric => false;
