@@ -14,7 +14,7 @@ namespace VisionZip.Benchmarks;
 /// <remarks>
 /// Weights are stored as bfloat16 (1.3 GB for two layers) and converted by the loader to the dtype under test.
 /// BenchmarkDotNet runs every case in its own process, so the directory is written once, reused by later processes
-/// (a marker file is written last) and deleted by <see cref="PrefillCleanup"/> when the run of the type ends.
+/// (a marker file is written last) and deleted by <see cref="PrefillCleanup"/> when the whole BenchmarkDotNet run ends.
 /// </remarks>
 public static class PrefillCheckpoint
 {

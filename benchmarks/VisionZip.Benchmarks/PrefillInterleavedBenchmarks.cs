@@ -27,9 +27,9 @@ public class PrefillInterleavedBenchmarks
 
     private readonly PrefillRoundRecords _records = new(VisualTokenCounts.Length);
     private LlamaForCausalLM _model = null!;
-    private Tensor[] _prompts = [];  // per count [1, TextTokens + count, hidden]
+    private Tensor[] _prompts = [];    // per count [1, TextTokens + count, hidden]
     private Tensor _nextToken = null!; // [1, 1, hidden]
-    private KvCache[] _caches = [];  // DecodeRound only: per count, the prefilled prompt
+    private KvCache[] _caches = [];    // DecodeRound only: per count, the prefilled prompt
     private string _method = "";
     private int _round;
 
