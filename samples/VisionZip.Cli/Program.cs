@@ -1,7 +1,5 @@
-using System.CommandLine;
+using VisionZip.Cli;
 using VisionZip.Runtime;
 
 TorchRuntime.EnsureLoaded();
-
-var root = new RootCommand("visionzip: fewer visual tokens, faster vision-language models (VisionZip, CVPR 2025) on TorchSharp.");
-return root.Parse(args).Invoke();
+return CliApp.Run(args, Console.Out, Console.Error, Console.In);

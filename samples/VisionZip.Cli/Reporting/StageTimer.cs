@@ -1,0 +1,34 @@
+using System.Diagnostics;
+
+namespace VisionZip.Cli.Reporting;
+
+/// <summary>Wall-clock time per named pipeline stage, in the order the stages ran.</summary>
+public sealed class StageTimer
+{
+    private readonly List<(string Stage, TimeSpan Elapsed)> _stages = [];
+
+    /// <summary>Stages and their times, in order.</summary>
+    public IReadOnlyList<(string Stage, TimeSpan Elapsed)> Stages => _stages;
+
+    /// <summary>Sum of every stage.</summary>
+    public TimeSpan Total => TimeSpan.FromTicks(_stages.Sum(s => s.Elapsed.Ticks));
+
+    /// <summary>Runs <paramref name="work"/> and records its time under <paramref name="stage"/>.</summary>
+    public T Time<T>(string stage, Func<T> work)
+    {
+        long start = Stopwatch.GetTimestamp();
+        T result = work();
+        _stages.Add((stage, Stopwatch.GetElapsedTime(start)));
+        return result;
+    }
+
+    /// <summary>Runs <paramref name="work"/> and records its time under <paramref name="stage"/>.</summary>
+    public void Time(string stage, Action work) => Time(stage, () =>
+    {
+        work();
+        return 0;
+    });
+
+    /// <summary>Time of <paramref name="stage"/> (summed if it ran more than once), or zero.</summary>
+    public TimeSpan this[string stage] => TimeSpan.FromTicks(_stages.Where(s => s.Stage == stage).Sum(s => s.Elapsed.Ticks));
+}

@@ -1,0 +1,113 @@
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace VisionZip.Models.Vision;
+
+/// <summary>
+/// Multi-head self-attention of a CLIP / SigLIP encoder layer (transformers <c>CLIPAttention</c> /
+/// <c>SiglipAttention</c>: identical), HF names <c>q_proj</c>, <c>k_proj</c>, <c>v_proj</c>, <c>out_proj</c>, all with bias.
+/// </summary>
+/// <remarks>
+/// <see cref="forward"/> uses <c>scaled_dot_product_attention</c> and never materialises the attention map.
+/// <see cref="ForwardWithStatistics"/> additionally returns the one attention statistic VisionZip reads and the
+/// head-averaged keys.
+/// </remarks>
+public sealed class VisionAttention : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Largest number of attention probabilities one chunk of the mean-received statistic holds (64 MiB in float32).</summary>
+    internal const long MaxProbabilitiesPerChunk = 1L << 24;
+
+    private readonly long _heads;
+    private readonly long _headDim;
+    private readonly double _scale;
+
+    // Each projection: weight [D, D], bias [D].
+    [ComponentName(Name = "q_proj")]
+    private readonly Linear _qProj;
+    [ComponentName(Name = "k_proj")]
+    private readonly Linear _kProj;
+    [ComponentName(Name = "v_proj")]
+    private readonly Linear _vProj;
+    [ComponentName(Name = "out_proj")]
+    private readonly Linear _outProj;
+
+    internal VisionAttention(WeightScope weights, VisionConfig config) : base(nameof(VisionAttention))
+    {
+        _heads = config.NumAttentionHeads;
+        _headDim = config.HeadDim;
+        _scale = 1.0 / Math.Sqrt(config.HeadDim);
+        _qProj = weights.Linear("q_proj", config.HiddenSize, config.HiddenSize);
+        _kProj = weights.Linear("k_proj", config.HiddenSize, config.HiddenSize);
+        _vProj = weights.Linear("v_proj", config.HiddenSize, config.HiddenSize);
+        _outProj = weights.Linear("out_proj", config.HiddenSize, config.HiddenSize);
+        RegisterComponents();
+    }
+
+    /// <summary>Self-attention of <paramref name="hiddenStates"/> [B, N, D] (already layer-normed) to [B, N, D].</summary>
+    public override Tensor forward(Tensor hiddenStates)
+    {
+        using var scope = NewDisposeScope();
+        var (query, key, value) = Project(hiddenStates);                                 // [B, H, N, Dh] each
+        var context = nn.functional.scaled_dot_product_attention(query, key, value);    // [B, H, N, Dh]
+        return Merge(context, hiddenStates).MoveToOuterDisposeScope();                  // [B, N, D]
+    }
+
+    /// <summary>
+    /// Self-attention as <see cref="forward"/>, plus what VisionZip needs from this layer, both in float32:
+    /// the attention statistic [B, H, N] (with <paramref name="clsQuery"/>: the CLS query's row of the attention
+    /// probabilities, computed for that one query only; without: the attention each token receives, averaged over
+    /// all queries, computed in chunks of queries so at most <see cref="MaxProbabilitiesPerChunk"/> probabilities
+    /// exist at once) and the keys averaged over heads [B, N, Dh] (<c>k_proj</c> output incl. bias, before scaling).
+    /// </summary>
+    internal (Tensor Output, Tensor Attention, Tensor Metric) ForwardWithStatistics(Tensor hiddenStates, bool clsQuery)
+    {
+        using var scope = NewDisposeScope();
+        var (query, key, value) = Project(hiddenStates);                                 // [B, H, N, Dh] each
+        var context = nn.functional.scaled_dot_product_attention(query, key, value);
+        var output = Merge(context, hiddenStates);                                      // [B, N, D]
+
+        var keys = key.to(ScalarType.Float32);
+        var metric = keys.mean([1]);                                                    // [B, N, Dh]
+        var queries = query.to(ScalarType.Float32);
+        var attention = clsQuery ? ClsRow(queries, keys) : MeanReceived(queries, keys); // [B, H, N]
+        return (output.MoveToOuterDisposeScope(), attention.MoveToOuterDisposeScope(), metric.MoveToOuterDisposeScope());
+    }
+
+    // softmax(q_cls k^T * scale) for query 0 only: [B, H, 1, Dh] x [B, H, Dh, N] -> [B, H, N].
+    private Tensor ClsRow(Tensor queries, Tensor keys)
+    {
+        using var scope = NewDisposeScope();
+        var logits = queries.narrow(2, 0, 1).matmul(keys.transpose(-1, -2)).mul_(_scale); // [B, H, 1, N]
+        return logits.softmax(-1).squeeze(2).MoveToOuterDisposeScope();
+    }
+
+    // mean over queries i of softmax(q_i k^T * scale), accumulated over chunks of queries: [B, H, N].
+    private Tensor MeanReceived(Tensor queries, Tensor keys)
+    {
+        using var scope = NewDisposeScope();
+        long batch = queries.shape[0], tokens = queries.shape[2];
+        long chunk = Math.Max(1, MaxProbabilitiesPerChunk / (batch * _heads * tokens));
+        var keysT = keys.transpose(-1, -2);                                             // [B, H, Dh, N]
+        var received = zeros(batch, _heads, tokens, ScalarType.Float32, queries.device);
+        for (long start = 0; start < tokens; start += chunk)
+        {
+            using var step = NewDisposeScope();
+            long count = Math.Min(chunk, tokens - start);
+            var logits = queries.narrow(2, start, count).matmul(keysT).mul_(_scale);    // [B, H, count, N]
+            received.add_(logits.softmax(-1).sum(2));
+        }
+
+        return received.div_(tokens).MoveToOuterDisposeScope();
+    }
+
+    private (Tensor Query, Tensor Key, Tensor Value) Project(Tensor hiddenStates)
+    {
+        long batch = hiddenStates.shape[0], tokens = hiddenStates.shape[1];
+        Tensor Split(Tensor projected) => projected.view(batch, tokens, _heads, _headDim).transpose(1, 2);
+        return (Split(_qProj.call(hiddenStates)), Split(_kProj.call(hiddenStates)), Split(_vProj.call(hiddenStates)));
+    }
+
+    private Tensor Merge(Tensor context, Tensor hiddenStates) =>
+        _outProj.call(context.transpose(1, 2).reshape(hiddenStates.shape));             // [B, N, D]
+}

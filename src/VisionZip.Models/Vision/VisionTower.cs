@@ -1,0 +1,261 @@
+using VisionZip.IO;
+using static TorchSharp.torch;
+
+namespace VisionZip.Models.Vision;
+
+/// <summary>
+/// A CLIP or SigLIP vision tower with the LLaVA feature selection: loads from a Hugging Face directory and encodes a
+/// batch of images either to vanilla LLaVA features or to VisionZip tokens.
+/// </summary>
+/// <remarks>
+/// <para>Only the layers up to the feature layer run (for LLaVA-1.5's -2 the last layer never does). The feature
+/// layer's statistics come from <see cref="VisionTransformer.ForwardFeatureLayer"/>: CLIP computes only the CLS query
+/// row of that layer's attention; SigLIP accumulates the mean received attention over chunks of queries.</para>
+/// <para>Every image of a batch is encoded and zipped on its own (row b of each result belongs to image b), so a list
+/// of images or video frames is one call. Encode methods hold no state and may run concurrently; dispose once.</para>
+/// </remarks>
+public sealed class VisionTower : IDisposable
+{
+    /// <summary>
+    /// Where the tower's <c>vision_model</c> sits in the checkpoints understood, tried in order: a CLIP/SigLIP checkpoint
+    /// (standalone or dual encoder), llava-hf, newer llava-hf, an original LLaVA release with an unfrozen tower.
+    /// </summary>
+    public static IReadOnlyList<string> WeightPrefixes { get; } =
+    [
+        "vision_model.",
+        "vision_tower.vision_model.",
+        "model.vision_tower.vision_model.",
+        "model.vision_tower.vision_tower.vision_model.",
+    ];
+
+    private VisionTower(VisionTransformer transformer, VisionFeatureSelection selection, string? source, string? weightPrefix)
+    {
+        Transformer = transformer;
+        Selection = selection;
+        FeatureHiddenStateIndex = transformer.ResolveHiddenStateIndex(selection.Layer);
+        Source = source;
+        WeightPrefix = weightPrefix;
+    }
+
+    /// <summary>The transformer module (weights, parameter names, per-layer forwards).</summary>
+    public VisionTransformer Transformer { get; }
+
+    /// <summary>The tower's geometry.</summary>
+    public VisionConfig Config => Transformer.Config;
+
+    /// <summary>Feature layer and token selection (from the LLaVA config, the caller, or LLaVA-1.5's -2 / default).</summary>
+    public VisionFeatureSelection Selection { get; }
+
+    /// <summary><see cref="Selection"/>'s layer as an index into <c>hidden_states</c> (1..L).</summary>
+    public int FeatureHiddenStateIndex { get; }
+
+    /// <summary>True when token 0 is CLS (CLIP).</summary>
+    public bool HasCls => Config.HasCls;
+
+    /// <summary>Element type of the weights and of every hidden state.</summary>
+    public ScalarType DType => Transformer.DType;
+
+    /// <summary>Device of the weights and of every result.</summary>
+    public Device Device => Transformer.Device;
+
+    /// <summary>The directory the tower was loaded from; null for random weights.</summary>
+    public string? Source { get; }
+
+    /// <summary>The prefix of the tower's weights in the checkpoint (one of <see cref="WeightPrefixes"/>); null for random weights.</summary>
+    public string? WeightPrefix { get; }
+
+    /// <summary>Number of tokens <see cref="EncodeVanilla(Tensor)"/> returns per image.</summary>
+    public int VanillaTokenCount =>
+        Selection.Strategy == VisionFeatureSelectStrategy.Default && HasCls ? Config.NumPatches : Config.NumPositions;
+
+    /// <summary>
+    /// Loads a tower from a Hugging Face directory: <c>config.json</c> plus <c>model.safetensors</c> or shards with
+    /// <c>model.safetensors.index.json</c>, stored as F32, F16 or BF16.
+    /// </summary>
+    /// <remarks>
+    /// Accepts a CLIP / SigLIP vision checkpoint, a full <c>CLIPModel</c> / <c>SiglipModel</c> (the text tower is not read),
+    /// and a llava-hf checkpoint (<c>vision_tower.vision_model.</c> or <c>model.vision_tower.vision_model.</c>). Tensors are
+    /// copied one at a time from the memory-mapped files straight to native memory, converted and moved. The SigLIP
+    /// <c>head</c> and CLIP's <c>position_ids</c> buffer are not read; <c>post_layernorm</c> is read when present.
+    /// </remarks>
+    /// <param name="directory">The checkpoint directory.</param>
+    /// <param name="dtype">Element type of the weights and of the computation (a floating-point type).</param>
+    /// <param name="device">Device of the weights; null = CPU.</param>
+    /// <param name="selection">Feature layer and strategy; null = the LLaVA config's, else layer -2 with <c>default</c>.</param>
+    /// <exception cref="FileNotFoundException">No config or no weights in the directory.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The config is invalid, or weights are missing or wrongly shaped: one exception names the directory and lists
+    /// every such weight with its expected and actual shape.
+    /// </exception>
+    /// <exception cref="ArgumentException">The dtype is not floating point, or the selection names no layer of this tower.</exception>
+    public static VisionTower Load(string directory, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        VisionFeatureSelection? selection = null)
+    {
+        CheckDType(dtype);
+        var configFile = VisionConfigReader.Read(directory);
+        var config = configFile.RequireVision();
+        var chosen = selection ?? configFile.Selection ?? VisionFeatureSelection.LlavaDefault;
+        CheckSelection(chosen, config);
+
+        using var checkpoint = SafetensorsCheckpoint.Open(directory);
+        string prefix = FindPrefix(checkpoint);
+        string what = $"{config.Architecture} vision tower ({config.NumHiddenLayers} layers, hidden {config.HiddenSize})";
+        using var store = new CheckpointWeightStore(checkpoint, prefix, what, dtype, device ?? CPU);
+        var transformer = Build(store, config);
+        try
+        {
+            store.ThrowIfProblems();
+        }
+        catch
+        {
+            transformer.Dispose();
+            throw;
+        }
+
+        return new VisionTower(transformer, chosen, checkpoint.Source, prefix);
+    }
+
+    /// <summary>
+    /// Builds a tower with random weights (Normal(0, 0.02) matrices, zero biases, unit LayerNorm scales): for benchmarks
+    /// and tests at real geometries without a checkpoint.
+    /// </summary>
+    /// <param name="config">The geometry, e.g. <see cref="VisionConfig.ClipVitLarge336"/>.</param>
+    /// <param name="selection">Feature layer and strategy; null = layer -2 with <c>default</c>.</param>
+    /// <param name="dtype">Element type (a floating-point type).</param>
+    /// <param name="device">Device; null = CPU.</param>
+    /// <param name="seed">Seed of the weights.</param>
+    /// <exception cref="ArgumentException">The dtype is not floating point, or the selection names no layer.</exception>
+    /// <exception cref="InvalidDataException">The config is not a valid geometry.</exception>
+    public static VisionTower CreateRandom(VisionConfig config, VisionFeatureSelection? selection = null,
+        ScalarType dtype = ScalarType.Float32, Device? device = null, long seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        CheckDType(dtype);
+        config.Validate();
+        var chosen = selection ?? VisionFeatureSelection.LlavaDefault;
+        CheckSelection(chosen, config);
+        using var store = new RandomWeightStore(seed, dtype, device ?? CPU);
+        return new VisionTower(Build(store, config), chosen, null, null);
+    }
+
+    /// <summary>
+    /// Vanilla LLaVA features: <c>hidden_states[layer]</c> of every image, CLS dropped under <c>default</c> when the tower
+    /// has one ([B, N-1, D]), all N tokens otherwise ([B, N, D]; SigLIP has no CLS, so always all tokens).
+    /// </summary>
+    /// <remarks>
+    /// transformers' <c>LlavaModel</c> drops token 0 under <c>default</c> whatever the tower; for a SigLIP tower that would
+    /// drop a patch, so this keeps every token there (SigLIP LLaVAs such as llava-interleave / onevision use <c>full</c>).
+    /// </remarks>
+    /// <param name="pixelValues">[B, C, S, S] preprocessed images (S = <c>image_size</c>), any dtype/device.</param>
+    /// <exception cref="ArgumentException">The pixels are not [B, C, S, S].</exception>
+    public Tensor EncodeVanilla(Tensor pixelValues)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = Transformer.ForwardHiddenState(pixelValues, Selection.Layer);      // [B, N, D]
+        if (Selection.Strategy == VisionFeatureSelectStrategy.Default && HasCls)
+        {
+            hidden = hidden.narrow(1, 1, hidden.shape[1] - 1);                           // [B, N-1, D]
+        }
+
+        return hidden.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Vanilla features of a list of images [C, S, S] (or video frames) encoded as one batch; row b = image b.</summary>
+    /// <exception cref="ArgumentException">The list is empty or an image is not [C, S, S].</exception>
+    public Tensor EncodeVanilla(IReadOnlyList<Tensor> images)
+    {
+        using var scope = NewDisposeScope();
+        return EncodeVanilla(Stack(images)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs to the feature layer and returns its output, attention statistic and head-averaged keys
+    /// (see <see cref="FeatureLayerOutput"/>); the caller disposes the result.
+    /// </summary>
+    /// <exception cref="ArgumentException">The pixels are not [B, C, S, S].</exception>
+    public FeatureLayerOutput EncodeFeatureLayer(Tensor pixelValues) =>
+        Transformer.ForwardFeatureLayer(pixelValues, Selection.Layer);
+
+    /// <summary>
+    /// VisionZip tokens of every image: the feature layer's dominant tokens (CLS counted among them when present,
+    /// whatever the strategy, as the official LLaVA-1.5 code feeds it) then its contextual tokens, through
+    /// <see cref="VisionZipper.Zip"/>. Row b of every result tensor belongs to image b ([B, dominant + contextual, D]).
+    /// </summary>
+    /// <param name="pixelValues">[B, C, S, S] preprocessed images.</param>
+    /// <param name="budget">Dominant and contextual token counts per image.</param>
+    /// <exception cref="ArgumentException">The pixels are not [B, C, S, S], or the budget does not fit N tokens.</exception>
+    public ZipResult EncodeZipped(Tensor pixelValues, ZipBudget budget)
+    {
+        using var features = EncodeFeatureLayer(pixelValues);
+        return VisionZipper.Zip(features.HiddenStates, features.Attention, features.Metric, budget, features.HasCls);
+    }
+
+    /// <summary>VisionZip tokens of a list of images [C, S, S] (or video frames) encoded as one batch, each zipped on its own.</summary>
+    /// <exception cref="ArgumentException">The list is empty, an image is not [C, S, S], or the budget does not fit.</exception>
+    public ZipResult EncodeZipped(IReadOnlyList<Tensor> images, ZipBudget budget)
+    {
+        using var batch = Stack(images);
+        return EncodeZipped(batch, budget);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Transformer.Dispose();
+
+    private static VisionTransformer Build(WeightStore store, VisionConfig config)
+    {
+        var root = new WeightScope(store);
+        return config.Architecture == VisionArchitecture.Clip
+            ? new ClipVisionTransformer(root, config)
+            : new SiglipVisionTransformer(root, config);
+    }
+
+    private static string FindPrefix(SafetensorsCheckpoint checkpoint)
+    {
+        foreach (string prefix in WeightPrefixes)
+        {
+            if (checkpoint.Names.Any(name => name.StartsWith(prefix + "embeddings.", StringComparison.Ordinal)
+                || name.StartsWith(prefix + "encoder.layers.", StringComparison.Ordinal)))
+            {
+                return prefix;
+            }
+        }
+
+        throw new InvalidDataException(
+            $"{checkpoint.Source}: no vision tower weights: no tensor name starts with " +
+            string.Join(", ", WeightPrefixes.Select(p => $"'{p}embeddings.' or '{p}encoder.layers.'")));
+    }
+
+    private Tensor Stack(IReadOnlyList<Tensor> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0)
+        {
+            throw new ArgumentException("no images given", nameof(images));
+        }
+
+        for (int i = 0; i < images.Count; i++)
+        {
+            var shape = images[i].shape;
+            if (shape.Length != 3 || shape[0] != Config.NumChannels || shape[1] != Config.ImageSize || shape[2] != Config.ImageSize)
+            {
+                throw new ArgumentException(
+                    $"image {i} has shape [{string.Join(", ", shape)}], expected [{Config.NumChannels}, {Config.ImageSize}, {Config.ImageSize}]",
+                    nameof(images));
+            }
+        }
+
+        using var scope = NewDisposeScope();
+        return stack(images.Select(image => image.to(DType, Device)), 0).MoveToOuterDisposeScope(); // [B, C, S, S]
+    }
+
+    private static void CheckDType(ScalarType dtype)
+    {
+        if (!is_floating_point(dtype))
+        {
+            throw new ArgumentException($"dtype {dtype} is not a floating-point type (use Float32, Float16 or BFloat16)", nameof(dtype));
+        }
+    }
+
+    private static void CheckSelection(VisionFeatureSelection selection, VisionConfig config) =>
+        selection.ResolveHiddenStateIndex(config.NumHiddenLayers);
+}
