@@ -17,7 +17,9 @@ namespace VisionZip.Benchmarks;
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet's own columns time the whole round; the per-count medians and paired ratios are in the custom
-/// columns and in the table <see cref="PrefillCleanup"/> prints when the run of this type ends.
+/// columns and in the table <see cref="PrefillCleanup"/> prints when the run of this type ends. On a shared machine
+/// run with <c>--envVars OMP_WAIT_POLICY:PASSIVE</c> (docs/benchmarks-prefill.md): spinning OpenMP workers otherwise
+/// stall behind descheduled partners and the timings swing several-fold between processes.
 /// </remarks>
 [Config(typeof(PrefillInterleavedConfig))]
 public class PrefillInterleavedBenchmarks
