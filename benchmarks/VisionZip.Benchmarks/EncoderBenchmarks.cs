@@ -25,10 +25,11 @@ namespace VisionZip.Benchmarks;
 /// <c>/proc/self/clear_refs</c>), written by each benchmark process at cleanup and read back by the host; it counts
 /// the whole process (allocator caches included), so read it as an order of magnitude.
 /// <code>
-/// dotnet run -c Release --project benchmarks/VisionZip.Benchmarks -- --filter '*EncoderBenchmarks*' --job short --envVars OMP_WAIT_POLICY:PASSIVE
+/// dotnet run -c Release --project benchmarks/VisionZip.Benchmarks -- --filter '*EncoderBenchmarks*' --job short --envVars OMP_WAIT_POLICY:PASSIVE MALLOC_MMAP_THRESHOLD_:131072
 /// </code>
-/// Measured 2026-11-25 that way (TorchSharp-cpu 0.107, AMD EPYC 2.6 GHz, 2 cores shared with other processes, load 2-7):
-/// (a) 5.02 s ± 0.40, native peak 1108 MB; (b) 4.32 s ± 0.12 (0.86), 169 MB; (c) 4.39 s ± 0.31 (0.88), 207 MB.
+/// Measured 2026-11-25 that way on a quiet machine (TorchSharp-cpu 0.107, AMD EPYC Zen 4, 2 cores): (a) 2.987 s,
+/// native peak 643 MB; (b) 2.445 s (0.82), 69 MB; (c) 2.520 s (0.84), 75 MB. The pinned mmap threshold makes freed
+/// tensors leave the resident set at once; (c)'s extra peak is libtorch kernel code paged in by the zip, not tensors.
 /// (c) - (b) is within the noise: the zip itself takes under 1 ms (ZipBenchmarks) and the CLS-row statistic a [1, 16, 577] matmul.
 /// </remarks>
 [MemoryDiagnoser]
