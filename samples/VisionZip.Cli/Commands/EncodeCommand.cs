@@ -12,26 +12,14 @@ namespace VisionZip.Cli.Commands;
 public sealed class EncodeCommand
 {
     private readonly CliContext _context;
-    private readonly Option<string> _model = CommonOptions.Model("CLIP, SigLIP or llava-hf checkpoint directory.");
-    private readonly Option<string> _image = CommonOptions.Image(required: true);
-    private readonly ZipOptions _zip = new(allowNoZip: true);
-    private readonly Option<string?> _imageMode = CommonOptions.ImageMode();
-    private readonly Option<string> _dtype = CommonOptions.DType();
-    private readonly Option<string> _device = CommonOptions.Device();
-    private readonly Option<string> _out = CommonOptions.Out("Output .safetensors file.");
+    private readonly VisionImageOptions _options = new(allowNoZip: true, withCompute: true, "Output .safetensors file.");
 
     /// <summary>Creates the command bound to <paramref name="context"/>.</summary>
     public EncodeCommand(CliContext context)
     {
         _context = context;
         Command = new Command("encode", "Encode an image into visual tokens (VisionZip or vanilla) and save them as safetensors.");
-        Command.Options.Add(_model);
-        Command.Options.Add(_image);
-        _zip.AddTo(Command);
-        Command.Options.Add(_imageMode);
-        Command.Options.Add(_dtype);
-        Command.Options.Add(_device);
-        Command.Options.Add(_out);
+        _options.AddTo(Command);
         Command.SetAction(Run);
     }
 
@@ -40,12 +28,9 @@ public sealed class EncodeCommand
 
     private int Run(ParseResult parse)
     {
-        ZipChoice zip = _zip.Resolve(parse);
-        string outPath = AtomicFile.CheckWritable(parse.GetValue(_out)!, "--out");
-        ModelDirectory model = ModelDirectory.Open(parse.GetValue(_model)!).RequireVision("encode");
-        string image = InputFile.Existing(parse.GetValue(_image)!, "--image");
-        ComputeSettings compute = ComputeSettings.Resolve(parse.GetValue(_dtype)!, parse.GetValue(_device)!);
-        var request = new EncodeRequest(model, image, zip, parse.GetValue(_imageMode), compute, outPath);
+        VisionImageInput input = _options.Resolve(parse, "encode");
+        ComputeSettings compute = _options.ResolveCompute(parse);
+        var request = new EncodeRequest(input.Model, input.ImagePath, input.Zip, input.ImageMode, compute, input.OutPath);
         return EncodePipeline.Run(_context, request);
     }
 }
