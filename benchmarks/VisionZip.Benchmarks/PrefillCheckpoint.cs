@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Models.Language;
 using static TorchSharp.torch;
 

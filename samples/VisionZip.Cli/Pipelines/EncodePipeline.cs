@@ -3,7 +3,7 @@ using TorchSharp;
 using VisionZip.Cli.Commands;
 using VisionZip.Cli.Infrastructure;
 using VisionZip.Cli.Reporting;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Models.Imaging;
 using VisionZip.Models.Vision;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 using System.Text;
 using TorchSharp.Modules;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.Language;

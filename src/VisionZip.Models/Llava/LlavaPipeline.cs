@@ -1,6 +1,6 @@
 using TorchSharp;
 using System.Runtime.CompilerServices;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Models.Generation;
 using VisionZip.Models.Imaging;
 using VisionZip.Models.Language;

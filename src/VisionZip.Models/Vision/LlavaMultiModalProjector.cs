@@ -1,6 +1,6 @@
 using TorchSharp.Modules;
 using TorchSharp.Utils;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.Vision;

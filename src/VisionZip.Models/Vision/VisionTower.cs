@@ -1,4 +1,4 @@
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.Vision;

@@ -1,5 +1,5 @@
 using TorchSharp.Modules;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.Vision;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using TorchSharp;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;
 

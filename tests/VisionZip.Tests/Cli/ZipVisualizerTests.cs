@@ -1,7 +1,7 @@
 using SkiaSharp;
 using TorchSharp;
 using VisionZip.Cli.Visualization;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using static TorchSharp.torch;
 
 namespace VisionZip.Tests.Generality;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using VisionZip.Cli;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;
 

@@ -77,7 +77,7 @@ public sealed class FixtureVariantInvarianceTests : IDisposable
     {
         string variant = CheckpointVariant.Write(Fixtures.Path(fixture), _scratch.Sub("no-index"),
             new VariantOptions(FixtureSpelling(fixture), Shards: 3, WriteIndex: false));
-        Assert.False(File.Exists(Path.Combine(variant, VisionZip.IO.SafetensorsCheckpoint.IndexFileName)));
+        Assert.False(File.Exists(Path.Combine(variant, VisionZip.Models.IO.SafetensorsCheckpoint.IndexFileName)));
         Assert.Equal(3, Directory.GetFiles(variant, "model-*-of-00003.safetensors").Length);
 
         using var expected = FixtureProbe.Run(Fixtures.Path(fixture));

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using static TorchSharp.torch;
 
 namespace VisionZip.Tests.Generality;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Models.Vision;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Models.Language;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;

@@ -1,4 +1,4 @@
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Models.Language;
 using VisionZip.Runtime;
 using VisionZip.Tests.Support;

@@ -1,5 +1,5 @@
 using TorchSharp;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Models.Llava;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using TorchSharp;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Runtime;
 using VisionZip.Tests.Support;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Models.Tokenization;
 using VisionZip.Tests.Support;
 

@@ -19,7 +19,7 @@ public sealed class LlavaVisionParityTests : IDisposable
     [Fact]
     public void Reads_the_llava_settings_and_both_shards()
     {
-        using var checkpoint = VisionZip.IO.SafetensorsCheckpoint.Open(_golden.Directory);
+        using var checkpoint = VisionZip.Models.IO.SafetensorsCheckpoint.Open(_golden.Directory);
         Assert.Equal(2, checkpoint.Files.Count);
         Assert.Equal("vision_tower.vision_model.", _tower.WeightPrefix);
         Assert.Equal(new VisionFeatureSelection(-2, VisionFeatureSelectStrategy.Default), _tower.Selection);

@@ -1,4 +1,4 @@
-using VisionZip.IO;
+using VisionZip.Models.IO;
 using VisionZip.Models.Vision;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;

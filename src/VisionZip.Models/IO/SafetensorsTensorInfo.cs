@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace VisionZip.IO;
+namespace VisionZip.Models.IO;
 
 /// <summary>One tensor's entry in a safetensors header.</summary>
 /// <param name="Name">Tensor name as stored (e.g. <c>vision_model.embeddings.patch_embedding.weight</c>).</param>

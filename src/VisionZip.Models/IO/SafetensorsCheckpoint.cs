@@ -1,7 +1,7 @@
 using System.Text.Json;
 using static TorchSharp.torch;
 
-namespace VisionZip.IO;
+namespace VisionZip.Models.IO;
 
 /// <summary>
 /// A checkpoint stored as one or more safetensors files: a single file, a directory with

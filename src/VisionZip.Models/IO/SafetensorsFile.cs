@@ -3,7 +3,7 @@ using System.IO.MemoryMappedFiles;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace VisionZip.IO;
+namespace VisionZip.Models.IO;
 
 /// <summary>
 /// One <c>.safetensors</c> file, memory-mapped. The header is validated in full when the file is

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace VisionZip.IO;
+namespace VisionZip.Models.IO;
 
 /// <summary>Element types of the safetensors format and their TorchSharp equivalents.</summary>
 public static class SafetensorsDType

@@ -3,7 +3,7 @@ using System.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace VisionZip.IO;
+namespace VisionZip.Models.IO;
 
 /// <summary>
 /// Writes tensors to a <c>.safetensors</c> file that <see cref="SafetensorsFile"/> and the reference

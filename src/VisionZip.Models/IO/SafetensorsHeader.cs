@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace VisionZip.IO;
+namespace VisionZip.Models.IO;
 
 /// <summary>Parses and validates a safetensors JSON header (trusting nothing in it), and serialises one for the writer.</summary>
 internal static class SafetensorsHeader
