@@ -31,11 +31,11 @@ public static class EncodePipeline
         if (request.Zip.Enabled)
         {
             request.Zip.CheckAgainst(session.Tower.Config.NumPositions, session.Tower.HasCls);
-            using FeatureLayerOutput features = timer.Time("encoder", () => session.Tower.EncodeFeatureLayer(pixels));
-            using ZipResult zip = timer.Time("zip", () => VisionZipper.Zip(
-                features.HiddenStates, features.Attention, features.Metric, new ZipBudget(request.Zip.Dominant, request.Zip.Contextual), features.HasCls));
+            var reducer = new VisionZipReducer(new ZipBudget(request.Zip.Dominant, request.Zip.Contextual));
+            timer.Mark();
+            using var zip = session.Tower.EncodeReduced(pixels, reducer, stage => timer.Lap(stage == VisionStage.Encoder ? "encoder" : "zip"));
             visual = zip.Tokens.to(ScalarType.Float32, CPU).clone();
-            kept = zip.KeptIndices.to(ScalarType.Int64, CPU).clone();
+            kept = zip.KeptIndices!.to(ScalarType.Int64, CPU).clone();
         }
         else
         {

@@ -35,11 +35,8 @@ public static class VisualizePipeline
         ImageMode mode = VisionSession.Mode(imageMode);
         RgbImage prepared = session.Processor.Prepare(image, mode);                  // what the encoder sees, uint8
         Tensor pixels = session.Processor.Preprocess(image, mode);                    // [1, 3, S, S]
-        using FeatureLayerOutput features = session.Tower.EncodeFeatureLayer(pixels);
-        using ZipResult result = VisionZipper.Zip(features.HiddenStates, features.Attention, features.Metric,
-            new ZipBudget(zip.Dominant, zip.Contextual), features.HasCls);
-
-        return FromZip(prepared, session.Grid, result, features.HasCls, features.HiddenStateIndex, title);
+        using var result = (ZipResult)session.Tower.EncodeReduced(pixels, new VisionZipReducer(new ZipBudget(zip.Dominant, zip.Contextual)));
+        return FromZip(prepared, session.Grid, result, session.Tower.HasCls, session.Tower.FeatureHiddenStateIndex, title);
     }
 
     /// <summary>The picture of one zipped image: the prepared (resized, cropped) RGB image and the zip selection of batch row 0.</summary>

@@ -159,13 +159,14 @@ public sealed class LlavaNextImageEncoder : IDisposable
             return new EncodedImage(features, packed, zip: null, budget: null, ImageMode.Default, stats);
         }
 
-        ZipResult zip;
-        TimeSpan visionTime;
-        using (var layer = _tower.EncodeFeatureLayer(pixels))
+        TimeSpan visionTime = TimeSpan.Zero;
+        var zip = (ZipResult)_tower.EncodeReduced(pixels, new VisionZipReducer(zipBudget), stage =>
         {
-            visionTime = clock.Lap();
-            zip = VisionZipper.Zip(layer.HiddenStates, layer.Attention, layer.Metric, zipBudget, layer.HasCls);
-        }
+            if (stage == VisionStage.Encoder)
+            {
+                visionTime = clock.Lap();
+            }
+        });
 
         var kept = KeptRows(zip.KeptIndices);
         var layout = AnyResLayout.Zipped(grid, TokensPerSide, kept, zipBudget.Contextual, zip.HasCls);

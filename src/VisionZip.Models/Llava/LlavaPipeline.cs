@@ -467,13 +467,14 @@ public sealed class LlavaPipeline : IDisposable
             return new EncodedImage(features, projected, zip: null, budget: null, mode, stats);
         }
 
-        ZipResult zip;
-        TimeSpan visionTime;
-        using (var layer = VisionTower.EncodeFeatureLayer(pixels))
+        TimeSpan visionTime = TimeSpan.Zero;
+        var zip = (ZipResult)VisionTower.EncodeReduced(pixels, new VisionZipReducer(zipBudget), stage =>
         {
-            visionTime = clock.Lap();
-            zip = VisionZipper.Zip(layer.HiddenStates, layer.Attention, layer.Metric, zipBudget, layer.HasCls);
-        }
+            if (stage == VisionStage.Encoder)
+            {
+                visionTime = clock.Lap();
+            }
+        });
 
         var zipTime = clock.Lap();
         var tokens = zip.Tokens[0];                                              // [dominant + contextual, Dv]
