@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using VisionZip.Cli.Commands;
 using VisionZip.Cli.Infrastructure;
+using VisionZip.Runtime;
 
 namespace VisionZip.Cli;
 
@@ -53,11 +55,38 @@ public static class CliApp
 
         try
         {
+            if (NeedsTensors(parse))
+            {
+                LoadNativeRuntime(context);
+            }
+
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
         {
             return Report(context, e);
+        }
+    }
+
+    // Help and version (root or subcommand) need no tensors; every command action does.
+    private static bool NeedsTensors(ParseResult parse) =>
+        parse.Action is not (null or HelpAction) && parse.CommandResult.Command is not RootCommand;
+
+    private static void LoadNativeRuntime(CliContext context)
+    {
+        try
+        {
+            TorchRuntime.EnsureLoaded();
+        }
+        finally
+        {
+            if (context.Verbose)
+            {
+                foreach (string note in TorchRuntime.Diagnostics)
+                {
+                    context.Error.WriteLine($"{Name}: note: {note}");
+                }
+            }
         }
     }
 
