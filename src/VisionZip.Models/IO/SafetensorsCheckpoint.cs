@@ -140,14 +140,20 @@ public sealed class SafetensorsCheckpoint : IDisposable
     {
         try
         {
-            using var stream = File.OpenRead(index);
-            if (stream.Length > MaxIndexBytes)
+            long length = new FileInfo(index).Length;
+            if (length > MaxIndexBytes)
             {
-                throw new ResourceLimitException(index, "the index size in bytes", stream.Length, MaxIndexBytes,
+                throw new ResourceLimitException(index, "the index size in bytes", length, MaxIndexBytes,
                     $"{nameof(SafetensorsCheckpoint)}.{nameof(MaxIndexBytes)} (fixed)");
             }
 
-            using var document = JsonDocument.Parse(stream);
+            byte[] bytes = File.ReadAllBytes(index);
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            {
+                throw new CheckpointException(index, $"{index}: not valid UTF-8 text");
+            }
+
+            using var document = JsonDocument.Parse(bytes);
             if (document.RootElement.ValueKind != JsonValueKind.Object ||
                 !document.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
             {

@@ -70,7 +70,20 @@ public sealed class AnyResProcessor
     /// <summary>Loads <c>preprocessor_config.json</c> (and <c>config.json</c> for missing pinpoints) from a checkpoint directory.</summary>
     /// <exception cref="FileNotFoundException">No <c>preprocessor_config.json</c> there.</exception>
     /// <exception cref="InvalidDataException">The file is malformed.</exception>
-    public static AnyResProcessor Load(string directory) => new(ImageProcessorConfig.Load(directory));
+    /// <exception cref="CheckpointException">The pinpoints or sizes are inconsistent.</exception>
+    /// <exception cref="ResourceLimitException">A pinpoint is over the limits.</exception>
+    public static AnyResProcessor Load(string directory, ResourceLimits? limits = null)
+    {
+        var config = ImageProcessorConfig.Load(directory);
+        try
+        {
+            return new AnyResProcessor(config, limits);
+        }
+        catch (ArgumentException e)
+        {
+            throw ImageProcessor.ConfigError(directory, e);
+        }
+    }
 
     /// <summary>The processor configuration.</summary>
     public ImageProcessorConfig Config { get; }

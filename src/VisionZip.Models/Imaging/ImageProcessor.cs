@@ -55,8 +55,29 @@ public sealed class ImageProcessor
     /// <summary>Loads <c>preprocessor_config.json</c> from a checkpoint directory.</summary>
     /// <exception cref="FileNotFoundException">No <c>preprocessor_config.json</c> there.</exception>
     /// <exception cref="InvalidDataException">The file is malformed (see <see cref="ImageProcessorConfig.Load"/>).</exception>
-    public static ImageProcessor Load(string directory, ImageMode defaultMode = ImageMode.Default) =>
-        new(ImageProcessorConfig.Load(directory), defaultMode);
+    /// <exception cref="CheckpointException">The values are inconsistent (mean/std not 3 values, a zero std, crop without a size).</exception>
+    /// <exception cref="ResourceLimitException">The resize or crop size is over <see cref="ResourceLimits.MaxImagePixels"/>.</exception>
+    public static ImageProcessor Load(string directory, ImageMode defaultMode = ImageMode.Default, ResourceLimits? limits = null)
+    {
+        var config = ImageProcessorConfig.Load(directory);
+        try
+        {
+            return new ImageProcessor(config, defaultMode, limits);
+        }
+        catch (ArgumentException e)
+        {
+            throw ConfigError(directory, e);
+        }
+    }
+
+    /// <summary>A constructor's complaint about a config read from <paramref name="directoryOrFile"/>, as a checkpoint error naming the file.</summary>
+    internal static CheckpointException ConfigError(string directoryOrFile, ArgumentException error)
+    {
+        string file = Directory.Exists(directoryOrFile) ? Path.Combine(Path.GetFullPath(directoryOrFile), "preprocessor_config.json") : directoryOrFile;
+        string problem = error.Message.Replace($" (Parameter '{error.ParamName}')", "", StringComparison.Ordinal);
+        problem = problem.StartsWith("config: ", StringComparison.Ordinal) ? problem["config: ".Length..] : problem;
+        return new CheckpointException(file, $"{file}: {problem}", inner: error);
+    }
 
     /// <summary>The processor configuration.</summary>
     public ImageProcessorConfig Config { get; }
@@ -138,7 +159,7 @@ public sealed class ImageProcessor
             CheckPixels(side, side, image.Height, image.Width, "the square padding ('pad' mode)");
         }
 
-        var source = pad ? ImageOps.ExpandToSquare(image, ImageOps.MeanColour(Config.ImageMean)) : image;
+        var source = pad ? ImageOps.ExpandToSquare(image, PadColour()) : image;
         if (!Config.DoResize)
         {
             return source;
@@ -214,6 +235,21 @@ public sealed class ImageProcessor
             {
                 output[i] = table[pixels[from]];
             }
+        }
+    }
+
+    // LLaVA's 'pad' fill is the mean colour; a config whose mean is not a colour cannot pad.
+    private (byte Red, byte Green, byte Blue) PadColour()
+    {
+        try
+        {
+            return ImageOps.MeanColour(Config.ImageMean);
+        }
+        catch (ArgumentException)
+        {
+            throw new CheckpointException("preprocessor_config.json",
+                $"preprocessor config ({Config.ImageProcessorType}): 'pad' mode fills with the image_mean colour, which needs 3 values in [0, 1]; " +
+                $"got [{string.Join(", ", Config.ImageMean)}]", field: "image_mean");
         }
     }
 
