@@ -109,7 +109,7 @@ public static class ChatLoop
     {
         ChatTurn turn = session.AskAsync(question, [.. images], piece =>
         {
-            context.Output.Write(piece);
+            context.Output.Write(Reporting.TerminalText.Escape(piece)); // model output must not drive the terminal
             context.Output.Flush();
         }, options).GetAwaiter().GetResult();
         context.Output.WriteLine();
