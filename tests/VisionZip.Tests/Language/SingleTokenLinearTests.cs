@@ -77,7 +77,8 @@ public sealed class SingleTokenLinearTests
         var input = randn(1, 1, inputs, generator: generator);
         Assert.True(SingleTokenLinear.TryInt8(input, quantized, scales, bias, out var actual));
         var dequantised = quantized.to(ScalarType.Float32) * scales.unsqueeze(1);
-        TensorAssert.Close(nn.functional.linear(input, dequantised, bias), actual, $"int8 {outputs}x{inputs}", relative: 1e-5);
+        // The kernel rounds the input to int16 (max |input| / 65534 per element): the fixtures' 1e-4 rule, not float32's 1e-5.
+        TensorAssert.Close(nn.functional.linear(input, dequantised, bias), actual, $"int8 {outputs}x{inputs}");
     }
 
     [Fact]

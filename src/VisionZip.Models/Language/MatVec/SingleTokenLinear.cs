@@ -97,10 +97,20 @@ internal static unsafe class SingleTokenLinear
         nint outputAddress = Address(output);
         nint weightAddress = Address(weight);
         nint scalesAddress = Address(scales);
-        nint inputAddress = Address(x);
-        RowPartition.Run(outputs, inputs, (start, end) =>
-            Int8MatVec.Rows((sbyte*)weightAddress, (float*)scalesAddress, (float*)inputAddress, (float*)outputAddress,
-                inputs, start, end));
+        var quantized = (short*)NativeMemory.AlignedAlloc((nuint)(inputs * sizeof(short)), 64);
+        try
+        {
+            float inputScale = Int8MatVec.QuantizeInput((float*)Address(x), quantized, inputs);
+            nint quantizedAddress = (nint)quantized;
+            RowPartition.Run(outputs, inputs, (start, end) =>
+                Int8MatVec.Rows((sbyte*)weightAddress, (float*)scalesAddress, (short*)quantizedAddress, inputScale,
+                    (float*)outputAddress, inputs, start, end));
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(quantized);
+        }
+
         result = Finish(output, bias, input.dtype).MoveToOuterDisposeScope();
         return true;
     }
