@@ -19,8 +19,8 @@ public sealed class ProjectorDistillerTests
             .Select(p => (p.name, Copy: p.parameter.detach().clone())).ToList();
         var projectorBefore = llava.Projector.named_parameters().Select(p => p.parameter.detach().clone()).ToList();
 
-        var options = new ProjectorTuningOptions { Steps = 400, LearningRate = 1e-2, WarmupSteps = 5, AnswerTokens = 6, EvaluateEvery = 0, Seed = 3 };
-        using var distiller = new ProjectorDistiller(llava, SyntheticPhotos.Examples(48), options);
+        var options = new ProjectorTuningOptions { Steps = 300, LearningRate = 1e-2, WarmupSteps = 5, AnswerTokens = 6, EvaluateEvery = 0, Seed = 3 };
+        using var distiller = new ProjectorDistiller(llava, SyntheticPhotos.Examples(32), options);
         var steps = new List<TuningProgress>();
         var report = distiller.Train(new SynchronousProgress<TuningProgress>(steps.Add));
 
