@@ -1,7 +1,10 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using VisionZip.Cli.Commands;
 using VisionZip.Cli.Infrastructure;
+using VisionZip.Cli.Reporting;
+using VisionZip.Runtime;
 
 namespace VisionZip.Cli;
 
@@ -53,11 +56,38 @@ public static class CliApp
 
         try
         {
+            if (NeedsTensors(parse))
+            {
+                LoadNativeRuntime(context);
+            }
+
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
         {
             return Report(context, e);
+        }
+    }
+
+    // Help and version (root or subcommand) need no tensors; every command action does.
+    private static bool NeedsTensors(ParseResult parse) =>
+        parse.Action is not (null or HelpAction) && parse.CommandResult.Command is not RootCommand;
+
+    private static void LoadNativeRuntime(CliContext context)
+    {
+        try
+        {
+            TorchRuntime.EnsureLoaded();
+        }
+        finally
+        {
+            if (context.Verbose)
+            {
+                foreach (string note in TorchRuntime.Diagnostics)
+                {
+                    context.Error.WriteLine($"{Name}: note: {note}");
+                }
+            }
         }
     }
 
@@ -79,8 +109,9 @@ public static class CliApp
     /// <summary>Prints <paramref name="exception"/> as one line (full trace with --verbose) and returns its exit code.</summary>
     public static int Report(CliContext context, Exception exception)
     {
+        ArgumentNullException.ThrowIfNull(context);
         Exception shown = Unwrap(exception);
-        context.Error.WriteLine($"{Name}: error: {OneLine(shown.Message)}");
+        context.Error.WriteLine($"{Name}: error: {ErrorMessages.Render(shown.Message)}");
         if (context.Verbose)
         {
             context.Error.WriteLine(exception.ToString());
@@ -100,10 +131,9 @@ public static class CliApp
         return exception;
     }
 
-    /// <summary>The first line of <paramref name="message"/> (native errors carry multi-line traces), trimmed.</summary>
-    public static string OneLine(string message)
-    {
-        string first = message.Split('\n', 2)[0].Trim();
-        return first.Length == 0 ? "unknown error" : first;
-    }
+    /// <summary>
+    /// <paramref name="message"/> as one line: its first line plus the items listed on indented lines below it (capped,
+    /// with a count), without .NET jargon, control characters escaped (see <see cref="ErrorMessages.Render"/>).
+    /// </summary>
+    public static string OneLine(string message) => ErrorMessages.Render(message);
 }

@@ -18,6 +18,13 @@ namespace VisionZip.Runtime;
 /// requirement marked weak is written once to a cache directory (never the NuGet cache) and loaded
 /// ahead of TorchSharp. Thread-safe, idempotent and safe when several processes start at once.
 /// Set <c>VISIONZIP_NATIVE_SHIM=0</c> to disable it; <c>VISIONZIP_NATIVE_CACHE</c> picks the cache directory.
+/// <para>
+/// It never takes the process down and never writes to the console. When the cache directory cannot be written
+/// (a service account whose HOME is read-only), the copy goes to a private temporary directory instead, deleted
+/// again once loaded; when that fails too, the module initializer records the failure and returns, and
+/// <see cref="EnsureLoaded"/> throws it with a message that says what to do. What happened is reported through
+/// <see cref="Diagnostic"/> and <see cref="Diagnostics"/>, for the application to show or log.
+/// </para>
 /// </remarks>
 public static class TorchRuntime
 {
@@ -25,8 +32,39 @@ public static class TorchRuntime
     private const string BridgeLibrary = "libLibTorchSharp.so";
     private static readonly string[] TorchLibraries = ["libc10.so", "libtorch_cpu.so", "libtorch.so"];
     private static readonly object Gate = new();
+    private static readonly List<string> Notes = [];
     private static Exception? _failure;
     private static bool _done;
+
+    /// <summary>
+    /// Raised for each note the shim has for the application (a patched copy written, a fallback taken, a failure),
+    /// on the thread that loads the library. Notes raised before a handler was attached stay in <see cref="Diagnostics"/>.
+    /// </summary>
+    public static event Action<string>? Diagnostic;
+
+    /// <summary>Every note raised so far, oldest first (see <see cref="Diagnostic"/>).</summary>
+    public static IReadOnlyList<string> Diagnostics
+    {
+        get
+        {
+            lock (Notes)
+            {
+                return Notes.ToArray();
+            }
+        }
+    }
+
+    /// <summary>The load failure <see cref="EnsureLoaded"/> throws, or null when the library loaded (or has not been tried yet).</summary>
+    public static string? FailureMessage
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _failure?.Message;
+            }
+        }
+    }
 
     /// <summary>Loads TorchSharp's native libraries, patching a copy first if this system needs it.</summary>
     /// <exception cref="InvalidOperationException">The native library cannot be loaded; the message names the file and the cause.</exception>
@@ -43,6 +81,7 @@ public static class TorchRuntime
                 catch (Exception e)
                 {
                     _failure = e;
+                    Report(e.Message);
                 }
 
                 _done = true;
@@ -64,9 +103,26 @@ public static class TorchRuntime
         {
             EnsureLoaded();
         }
-        catch (InvalidOperationException e)
+        catch (InvalidOperationException)
         {
-            Console.Error.WriteLine($"[VisionZip] {e.Message}");
+            // Already recorded as a diagnostic; EnsureLoaded throws it again for whoever needs tensors.
+        }
+    }
+
+    private static void Report(string note)
+    {
+        lock (Notes)
+        {
+            Notes.Add(note);
+        }
+
+        try
+        {
+            Diagnostic?.Invoke(note);
+        }
+        catch (Exception)
+        {
+            // A faulty handler must not stop the library from loading.
         }
     }
 
@@ -101,11 +157,30 @@ public static class TorchRuntime
         }
 
         string patched = PatchedCopy(bridge);
-        if (!TryLoad(patched, out string patchedError))
+        bool loaded = TryLoad(patched, out string patchedError);
+        if (TemporaryCopy is { } scratch)
+        {
+            TryDeleteDirectory(scratch);
+            TemporaryCopy = null;
+        }
+
+        if (!loaded)
         {
             throw new InvalidOperationException(
                 $"TorchSharp's native library {bridge} does not load ({originalError}); " +
                 $"the copy with {MissingVersion} marked weak ({patched}) does not load either ({patchedError}).");
+        }
+    }
+
+    private static void TryDeleteDirectory(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a private directory under the temporary path.
         }
     }
 
@@ -132,14 +207,6 @@ public static class TorchRuntime
     private static string PatchedCopy(string original)
     {
         byte[] bytes = File.ReadAllBytes(original);
-        string hash = Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
-        string directory = Path.Combine(CacheRoot(), "torchsharp-native", hash);
-        string target = Path.Combine(directory, BridgeLibrary);
-        if (File.Exists(target) && new FileInfo(target).Length == bytes.Length)
-        {
-            return target;
-        }
-
         if (ElfVersionPatcher.MarkVersionWeak(bytes, MissingVersion, original) == 0)
         {
             throw new InvalidOperationException(
@@ -147,49 +214,88 @@ public static class TorchRuntime
                 "the cause is something else (see the loader message from TorchSharp).");
         }
 
-        try
+        string hash = Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
+        var refused = new List<string>();
+        foreach (string root in CacheRoots())
         {
-            Directory.CreateDirectory(directory);
-            string temporary = Path.Combine(directory, $"{BridgeLibrary}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-            File.WriteAllBytes(temporary, bytes);
+            string directory = Path.Combine(root, "torchsharp-native", hash);
             try
             {
-                File.Move(temporary, target, overwrite: false);
-                Console.Error.WriteLine(
-                    $"[VisionZip] this system's libstdc++ lacks {MissingVersion}; using a patched copy of {original} at {target}");
+                return WriteCopy(directory, bytes, original);
             }
-            catch (IOException) when (File.Exists(target))
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                File.Delete(temporary); // Another process won the race with identical bytes.
+                refused.Add($"{directory} ({e.Message})");
             }
+        }
+
+        // No writable cache: a private directory of our own under the temporary path (mode 0700, a fresh name, so no
+        // other account can have planted a library there). The loader maps the file, so it can go once loaded.
+        try
+        {
+            var scratch = Directory.CreateTempSubdirectory("visionzip-native-");
+            string target = Path.Combine(scratch.FullName, BridgeLibrary);
+            File.WriteAllBytes(target, bytes);
+            Report($"the native cache cannot be written ({string.Join("; ", refused)}); using a temporary copy at {target}");
+            TemporaryCopy = scratch.FullName;
+            return target;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidOperationException(
-                $"cannot write the patched copy of {original} to {directory}: {e.Message}. Set VISIONZIP_NATIVE_CACHE to a writable directory.", e);
+            refused.Add($"{Path.GetTempPath()} ({e.Message})");
+        }
+
+        throw new InvalidOperationException(
+            $"this system's libstdc++ lacks {MissingVersion}, and a patched copy of TorchSharp's native library cannot be written anywhere: " +
+            $"{string.Join("; ", refused)}. Set VISIONZIP_NATIVE_CACHE (or TMPDIR) to a writable directory.");
+    }
+
+    // The private temporary directory of the copy loaded this run, deleted once the library is loaded.
+    private static string? TemporaryCopy { get; set; }
+
+    private static string WriteCopy(string directory, byte[] bytes, string original)
+    {
+        string target = Path.Combine(directory, BridgeLibrary);
+        if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(bytes))
+        {
+            return target;
+        }
+
+        Directory.CreateDirectory(directory);
+        string temporary = Path.Combine(directory, $"{BridgeLibrary}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(temporary, bytes);
+        try
+        {
+            File.Move(temporary, target, overwrite: true);
+            Report($"this system's libstdc++ lacks {MissingVersion}; using a patched copy of {original} at {target}");
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            File.Delete(temporary); // Another process won the race with identical bytes.
         }
 
         return target;
     }
 
-    private static string CacheRoot()
+    private static IEnumerable<string> CacheRoots()
     {
         string? configured = Environment.GetEnvironmentVariable("VISIONZIP_NATIVE_CACHE");
         if (!string.IsNullOrEmpty(configured))
         {
-            return configured;
+            yield return configured;
         }
 
         string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
         if (!string.IsNullOrEmpty(xdg))
         {
-            return Path.Combine(xdg, "visionzip");
+            yield return Path.Combine(xdg, "visionzip");
         }
 
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return string.IsNullOrEmpty(home)
-            ? Path.Combine(Path.GetTempPath(), $"visionzip-{Environment.UserName}")
-            : Path.Combine(home, ".cache", "visionzip");
+        if (!string.IsNullOrEmpty(home))
+        {
+            yield return Path.Combine(home, ".cache", "visionzip");
+        }
     }
 
     private static IEnumerable<string> NativeSearchDirectories()

@@ -19,6 +19,11 @@ public sealed class ChatCommand
     private readonly Option<string?> _imageMode = CommonOptions.ImageMode();
     private readonly Option<string> _dtype = CommonOptions.DType();
     private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<string> _contextPolicy = new("--context-policy")
+    {
+        Description = "When the context is full: 'drop-oldest' (drop the oldest turns, keep the system prompt, re-prefill the rest) or 'refuse' (report it and keep the conversation as it is; /reset starts over).",
+        DefaultValueFactory = _ => "drop-oldest",
+    };
 
     /// <summary>Creates the command bound to <paramref name="context"/>.</summary>
     public ChatCommand(CliContext context)
@@ -32,6 +37,7 @@ public sealed class ChatCommand
         Command.Options.Add(_imageMode);
         Command.Options.Add(_dtype);
         Command.Options.Add(_device);
+        Command.Options.Add(_contextPolicy);
         Command.SetAction(Run);
     }
 
@@ -52,7 +58,13 @@ public sealed class ChatCommand
         string? image = parse.GetValue(_image) is string path ? InputFile.Existing(path, "--image") : null;
 
         ComputeSettings compute = ComputeSettings.Resolve(parse.GetValue(_dtype)!, parse.GetValue(_device)!);
-        var request = new ChatRequest(model, image, parse.GetValue(_generation.MaxNewTokens), sampling, stops, zip, parse.GetValue(_imageMode), compute);
+        var policy = parse.GetValue(_contextPolicy) switch
+        {
+            "drop-oldest" => Models.Llava.ContextPolicy.DropOldestTurns,
+            "refuse" => Models.Llava.ContextPolicy.Refuse,
+            var other => throw new CliUsageException($"--context-policy must be drop-oldest or refuse (got '{other}')"),
+        };
+        var request = new ChatRequest(model, image, parse.GetValue(_generation.MaxNewTokens), sampling, stops, zip, parse.GetValue(_imageMode), compute, policy);
         return ChatLoop.Run(_context, request);
     }
 }
@@ -66,6 +78,7 @@ public sealed class ChatCommand
 /// <param name="Zip">Vanilla or VisionZip budget per image.</param>
 /// <param name="ImageMode">'crop', 'pad' or null.</param>
 /// <param name="Compute">dtype and device.</param>
+/// <param name="ContextPolicy">What to do when the context is full.</param>
 public sealed record ChatRequest(
     ModelDirectory Model,
     string? Image,
@@ -74,4 +87,5 @@ public sealed record ChatRequest(
     IReadOnlyList<string> Stops,
     ZipChoice Zip,
     string? ImageMode,
-    ComputeSettings Compute);
+    ComputeSettings Compute,
+    Models.Llava.ContextPolicy ContextPolicy);

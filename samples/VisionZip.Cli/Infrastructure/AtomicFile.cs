@@ -8,8 +8,8 @@ namespace VisionZip.Cli.Infrastructure;
 public static class AtomicFile
 {
     /// <summary>
-    /// Checks up front that <paramref name="path"/> can be written (its directory exists, it is not a directory),
-    /// so a long computation does not end in an avoidable error. Returns the full path.
+    /// Checks up front that <paramref name="path"/> can be written (its directory exists and accepts a new file, it is
+    /// not a directory), so a long computation does not end in an avoidable error. Returns the full path.
     /// </summary>
     /// <param name="path">Destination given by the user.</param>
     /// <param name="option">The option that named it, for the error message (e.g. <c>--out</c>).</param>
@@ -41,6 +41,7 @@ public static class AtomicFile
             throw new CliUsageException($"{option} {path}: directory {directory} does not exist");
         }
 
+        ProbeWritable(directory, path, option);
         return fullPath;
     }
 
@@ -83,6 +84,27 @@ public static class AtomicFile
     {
         byte[] copy = bytes.ToArray();
         Write(path, option, temporary => File.WriteAllBytes(temporary, copy));
+    }
+
+    // Creating (and deleting) the hidden temporary file the write will use is the only reliable test: permissions,
+    // read-only mounts, ACLs and pseudo file systems all answer it the same way.
+    private static void ProbeWritable(string directory, string path, string option)
+    {
+        string probe = Path.Combine(directory, $".visionzip-probe.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"{option} {path}: directory {directory} is not writable ({e.Message})", e);
+        }
+        finally
+        {
+            TryDelete(probe);
+        }
     }
 
     private static void TryDelete(string path)

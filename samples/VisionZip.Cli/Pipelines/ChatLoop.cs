@@ -13,14 +13,14 @@ namespace VisionZip.Cli.Pipelines;
 /// </summary>
 public static class ChatLoop
 {
-    private const string Help = "commands: /image FILE (attach to the next question), /exit; anything else is a question";
+    private const string Help = "commands: /image FILE (attach to the next question), /reset (start over), /exit; anything else is a question";
 
     /// <summary>Runs the conversation until <c>/exit</c> or the end of input; returns the exit code.</summary>
     public static int Run(CliContext context, ChatRequest request)
     {
         using LlavaPipeline pipeline = context.Status("Loading model", () => LlavaSession.Load(request.Model, request.Compute));
         ZipBudget? budget = LlavaSession.Budget(pipeline, request.Zip);
-        using var session = new ChatSession(pipeline, budget, VisionSession.Mode(request.ImageMode));
+        using var session = new ChatSession(pipeline, budget, VisionSession.Mode(request.ImageMode), contextPolicy: request.ContextPolicy);
         GenerationOptions options = request.Sampling.Apply(pipeline.DefaultGenerationOptions) with
         {
             MaxNewTokens = request.MaxNewTokens,
@@ -58,6 +58,14 @@ public static class ChatLoop
             if (line is "/exit" or "/quit")
             {
                 break;
+            }
+
+            if (line == "/reset")
+            {
+                session.Reset();
+                pending.Clear();
+                context.Error.WriteLine("(conversation reset: the next question starts a new one)");
+                continue;
             }
 
             if (line.StartsWith('/'))
@@ -107,12 +115,29 @@ public static class ChatLoop
 
     private static void Ask(CliContext context, ChatSession session, string question, List<RgbImage> images, GenerationOptions options)
     {
-        ChatTurn turn = session.AskAsync(question, [.. images], piece =>
+        int droppedBefore = session.TurnsDropped;
+        ChatTurn turn;
+        try
         {
-            context.Output.Write(piece);
-            context.Output.Flush();
-        }, options).GetAwaiter().GetResult();
+            turn = session.AskAsync(question, [.. images], piece =>
+            {
+                context.Output.Write(Reporting.TerminalText.Escape(piece)); // model output must not drive the terminal
+                context.Output.Flush();
+            }, options).GetAwaiter().GetResult();
+        }
+        catch (Models.Errors.ContextFullException e)
+        {
+            // A full context ends this question, not the conversation: the next question goes on under the policy.
+            context.Error.WriteLine($"{CliApp.Name}: context full: {e.Message}");
+            return;
+        }
+
         context.Output.WriteLine();
+        if (session.TurnsDropped > droppedBefore)
+        {
+            context.Error.WriteLine($"(context full: dropped the {session.TurnsDropped - droppedBefore} oldest turn(s); {session.TurnsInContext} kept)");
+        }
+
         int visual = turn.NewImages.Sum(image => image.TokensAfter);
         int visualBefore = turn.NewImages.Sum(image => image.TokensBefore);
         string imageNote = turn.NewImages.Count == 0 ? "" : $", {visual} of them visual ({visualBefore} without VisionZip)";

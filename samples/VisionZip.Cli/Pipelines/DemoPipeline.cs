@@ -33,7 +33,10 @@ public static class DemoPipeline
         }
 
         ZipBudget budget = LlavaSession.Budget(pipeline, ZipChoice.Default)!.Value;
-        RgbImage photo = VisionSession.Decode(imagePath, bundled ? "bundled image" : "--image");
+        // Only the image shipped with the tool is "the bundled image"; a user's --image is named as theirs.
+        bool bundledImage = string.Equals(Path.GetFullPath(imagePath), Path.Combine(AppContext.BaseDirectory, Commands.DemoCommand.BundledImage),
+            StringComparison.Ordinal);
+        RgbImage photo = VisionSession.Decode(imagePath, bundledImage ? "bundled image" : "--image");
         long[] ids = pipeline.PromptIds(Question, imageCount: 1);
         pipeline.EncodeImage(photo, budget).Dispose();                          // warm-up, so both timings below are steady-state
         using EncodedImage vanilla = pipeline.EncodeImage(photo, budget: null);

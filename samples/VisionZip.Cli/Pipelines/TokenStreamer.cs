@@ -1,10 +1,12 @@
+using VisionZip.Cli.Reporting;
 using VisionZip.Models.Tokenization;
 
 namespace VisionZip.Cli.Pipelines;
 
 /// <summary>
 /// Writes generated tokens to standard output as they come: text through a streaming detokenizer (whole UTF-8
-/// characters only), or space-separated ids for a decoder without tokenizer files.
+/// characters only), or space-separated ids for a decoder without tokenizer files. Control characters in the text
+/// are escaped (<see cref="TerminalText"/>): a model's output must not drive the terminal.
 /// </summary>
 public sealed class TokenStreamer
 {
@@ -33,7 +35,7 @@ public sealed class TokenStreamer
         _count++;
         if (piece.Length > 0)
         {
-            _output.Write(piece);
+            _output.Write(TerminalText.Escape(piece));
             _output.Flush();
         }
     }
@@ -48,7 +50,7 @@ public sealed class TokenStreamer
 
         if (_detokenizer is not null)
         {
-            _output.Write(_detokenizer.Flush());
+            _output.Write(TerminalText.Escape(_detokenizer.Flush()));
         }
 
         _output.WriteLine();

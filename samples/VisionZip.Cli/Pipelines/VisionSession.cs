@@ -1,6 +1,7 @@
 using TorchSharp;
 using VisionZip.Cli.Infrastructure;
 using VisionZip.Cli.Options;
+using VisionZip.Models.Errors;
 using VisionZip.Models.Imaging;
 using VisionZip.Models.Vision;
 using static TorchSharp.torch;
@@ -51,6 +52,16 @@ public sealed class VisionSession : IDisposable
 
         ImageProcessor processor = ModelErrors.Wrap(model, () => ImageProcessor.Load(model.Path));
         VisionTower tower = ModelErrors.Wrap(model, () => VisionTower.Load(model.Path, compute.DType, compute.Device));
+        try
+        {
+            ModelErrors.Wrap(model, () => processor.RequireOutputSize(tower.Config.ImageSize, model.Path));
+        }
+        catch
+        {
+            tower.Dispose();
+            throw;
+        }
+
         LlavaMultiModalProjector? projector = null;
         try
         {
@@ -96,7 +107,7 @@ public sealed class VisionSession : IDisposable
         {
             return ImageDecoder.Load(path);
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ImageException or ResourceLimitException or InvalidDataException or FileNotFoundException or IOException or UnauthorizedAccessException)
         {
             string message = CliApp.OneLine(e.Message);
             throw new CliException(message.Contains(path, StringComparison.Ordinal) ? $"{option} {message}" : $"{option} {path}: {message}", e);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VisionZip.Models.Errors;
 using VisionZip.Models.Language;
 using static TorchSharp.torch;
 
@@ -144,6 +145,7 @@ internal sealed class GenerationRun : IDisposable
             }
 
             Array.Copy(logits, b * _vocabSize, row, 0, _vocabSize);
+            RequireUsable(row, b);
             int token = TokenSampler.Choose(row, _options, _seen[b], _random);
             tokens[b] = token;
             _generated[b].Add(token);
@@ -164,6 +166,37 @@ internal sealed class GenerationRun : IDisposable
         }
 
         return new GenerationStep(_stepIndex++, tokens, finishedNow, _options.ReturnLogits ? logits : null, _prefillTime, _decodeClock.Elapsed);
+    }
+
+    // NaN or +inf anywhere, or no finite value at all, means the model is broken (NaN weights, a dtype overflow);
+    // sampling from it would emit token 0 (or garbage) forever. -inf alone is a legitimate "never this token".
+    private void RequireUsable(float[] row, int sequence)
+    {
+        int nan = 0, positiveInfinity = 0;
+        bool anyFinite = false;
+        foreach (float value in row)
+        {
+            if (float.IsNaN(value))
+            {
+                nan++;
+            }
+            else if (float.IsPositiveInfinity(value))
+            {
+                positiveInfinity++;
+            }
+            else if (!float.IsNegativeInfinity(value))
+            {
+                anyFinite = true;
+            }
+        }
+
+        if (nan > 0 || positiveInfinity > 0 || !anyFinite)
+        {
+            string where = _stepIndex == 0 ? "after the prefill" : $"at decode step {_stepIndex}";
+            throw new NumericalException(
+                $"the language model produced unusable logits {where} (sequence {sequence}): {nan} NaN, {positiveInfinity} +inf of " +
+                $"{row.Length}{(anyFinite ? "" : ", no finite value")}; its weights hold non-finite values or the dtype overflows (try float32)");
+        }
     }
 
     private FinishReason? StopReason(int row, int token)

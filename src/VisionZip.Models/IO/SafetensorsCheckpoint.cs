@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VisionZip.Models.Errors;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.IO;
@@ -16,6 +17,9 @@ public sealed class SafetensorsCheckpoint : IDisposable
 
     /// <summary>Name of the single weights file Hugging Face writes when weights are not sharded.</summary>
     public const string SingleFileName = "model.safetensors";
+
+    /// <summary>Largest <c>model.safetensors.index.json</c> read (a 7B index is about 30 KB).</summary>
+    public const long MaxIndexBytes = SafetensorsFile.MaxHeaderBytes;
 
     private readonly List<SafetensorsFile> _files;
     private readonly Dictionary<string, SafetensorsFile> _byTensor;
@@ -41,7 +45,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// <c>model.safetensors.index.json</c>, <c>model.safetensors</c> or <c>model-XXXXX-of-YYYYY.safetensors</c> shards.
     /// </summary>
     /// <exception cref="FileNotFoundException">Nothing to open at that path.</exception>
-    /// <exception cref="InvalidDataException">A file or the index is malformed, or a shard the index names is missing.</exception>
+    /// <exception cref="CheckpointException">A file or the index is malformed, or a shard the index names is missing.</exception>
     public static SafetensorsCheckpoint Open(string path)
     {
         string fullPath = Path.GetFullPath(path);
@@ -67,8 +71,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
                 {
                     var held = weightMap.Where(p => p.Value == shard).Select(p => p.Key).ToList();
                     string others = held.Count > 1 ? $" and {held.Count - 1} more" : "";
-                    throw new InvalidDataException(
-                        $"{index}: shard file {shardPath} is missing; the index places tensor '{held[0]}'{others} in it");
+                    throw new CheckpointException(index, $"{index}: shard file {shardPath} is missing; the index places tensor '{held[0]}'{others} in it");
                 }
             }
 
@@ -110,16 +113,51 @@ public sealed class SafetensorsCheckpoint : IDisposable
         return file.Read(name, dtype, device);
     }
 
+    /// <summary>
+    /// Reads a model weight like <see cref="Read"/> and checks that every value is finite after the conversion to
+    /// <paramref name="dtype"/> (a NaN projector would otherwise turn every answer into token 0, and a float32 value
+    /// past 65504 becomes infinite in float16).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No shard holds that tensor.</exception>
+    /// <exception cref="CheckpointException">The weight holds NaN or infinite values; the message names the file, the tensor and how many.</exception>
+    public Tensor ReadWeight(string name, ScalarType? dtype = null, Device? device = null)
+    {
+        var tensor = Read(name, dtype, device);
+        try
+        {
+            WeightValues.RequireFinite(tensor, _byTensor[name].Path, name);
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
+
+        return tensor;
+    }
+
     private static Dictionary<string, string> ReadIndex(string index)
     {
         try
         {
-            using var stream = File.OpenRead(index);
-            using var document = JsonDocument.Parse(stream);
+            long length = new FileInfo(index).Length;
+            if (length > MaxIndexBytes)
+            {
+                throw new ResourceLimitException(index, "the index size in bytes", length, MaxIndexBytes,
+                    $"{nameof(SafetensorsCheckpoint)}.{nameof(MaxIndexBytes)} (fixed)");
+            }
+
+            byte[] bytes = File.ReadAllBytes(index);
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            {
+                throw new CheckpointException(index, $"{index}: not valid UTF-8 text");
+            }
+
+            using var document = JsonDocument.Parse(bytes);
             if (document.RootElement.ValueKind != JsonValueKind.Object ||
                 !document.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
             {
-                throw new InvalidDataException($"{index}: expected an object with a 'weight_map' object");
+                throw new CheckpointException(index, $"{index}: expected an object with a 'weight_map' object");
             }
 
             var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -128,7 +166,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
                 string? shard = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString() : null;
                 if (string.IsNullOrEmpty(shard) || shard != Path.GetFileName(shard))
                 {
-                    throw new InvalidDataException($"{index}: tensor '{entry.Name}' maps to '{entry.Value.GetRawText()}', not a file name in this directory");
+                    throw new CheckpointException(index, $"{index}: tensor '{entry.Name}' maps to '{entry.Value.GetRawText()}', not a file name in this directory");
                 }
 
                 weightMap[entry.Name] = shard;
@@ -136,14 +174,14 @@ public sealed class SafetensorsCheckpoint : IDisposable
 
             if (weightMap.Count == 0)
             {
-                throw new InvalidDataException($"{index}: 'weight_map' lists no tensors");
+                throw new CheckpointException(index, $"{index}: 'weight_map' lists no tensors");
             }
 
             return weightMap;
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{index}: not valid JSON ({e.Message})", e);
+            throw new CheckpointException(index, $"{index}: not valid JSON ({e.Message})", inner: e);
         }
     }
 
@@ -162,7 +200,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
                 {
                     if (!byTensor.TryAdd(name, file))
                     {
-                        throw new InvalidDataException($"{source}: tensor '{name}' appears in both {byTensor[name].Path} and {path}");
+                        throw new CheckpointException(source, $"{source}: tensor '{name}' appears in both {byTensor[name].Path} and {path}");
                     }
                 }
             }
@@ -173,7 +211,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
                 {
                     if (!byTensor.TryGetValue(name, out var holder) || Path.GetFileName(holder.Path) != shard)
                     {
-                        throw new InvalidDataException($"{index}: tensor '{name}' is listed in shard '{shard}' but that shard does not hold it");
+                        throw new CheckpointException(index, $"{index}: tensor '{name}' is listed in shard '{shard}' but that shard does not hold it");
                     }
                 }
             }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
 using TorchSharp;
+using VisionZip.Models.Errors;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.IO;
@@ -58,7 +59,7 @@ public sealed class SafetensorsFile : IDisposable
 
     /// <summary>Opens and validates a safetensors file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is malformed; the message names the file and, where one is at fault, the tensor.</exception>
+    /// <exception cref="CheckpointException">The file is malformed; the message names the file and, where one is at fault, the tensor.</exception>
     public static SafetensorsFile Open(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -115,7 +116,7 @@ public sealed class SafetensorsFile : IDisposable
     /// <param name="device">Move to this device after reading; null keeps it on the CPU.</param>
     /// <returns>A new tensor the caller owns (registered with the caller's dispose scope, if any).</returns>
     /// <exception cref="KeyNotFoundException">No tensor of that name; the message names the file.</exception>
-    /// <exception cref="InvalidDataException">A <c>BOOL</c> tensor holds bytes other than 0 and 1.</exception>
+    /// <exception cref="CheckpointException">A <c>BOOL</c> tensor holds bytes other than 0 and 1.</exception>
     /// <exception cref="ObjectDisposedException">The file has been disposed.</exception>
     public Tensor Read(string name, ScalarType? dtype = null, Device? device = null)
     {
@@ -188,8 +189,8 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
-    internal static InvalidDataException Invalid(string path, string? tensor, string problem) =>
-        new(tensor is null ? $"{path}: {problem}" : $"{path}: tensor '{tensor}': {problem}");
+    internal static CheckpointException Invalid(string path, string? tensor, string problem) =>
+        new(path, tensor is null ? $"{path}: {problem}" : $"{path}: tensor '{tensor}': {problem}", tensor);
 
     /// <inheritdoc />
     public void Dispose()

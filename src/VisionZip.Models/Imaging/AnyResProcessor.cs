@@ -1,3 +1,4 @@
+using VisionZip.Models.Errors;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.Imaging;
@@ -11,10 +12,14 @@ namespace VisionZip.Models.Imaging;
 public sealed class AnyResProcessor
 {
     /// <summary>Creates the processor from a LLaVA-NeXT processor config (its <c>image_grid_pinpoints</c> are required).</summary>
+    /// <param name="config">The processor configuration.</param>
+    /// <param name="limits">Bounds on pinpoint sizes and tile counts; <see cref="ResourceLimits.Default"/> when null.</param>
     /// <exception cref="ArgumentException">No pinpoints, or a pinpoint that is not a multiple of the tile size.</exception>
-    public AnyResProcessor(ImageProcessorConfig config)
+    /// <exception cref="ResourceLimitException">A pinpoint has more pixels or tiles than <paramref name="limits"/> allow.</exception>
+    public AnyResProcessor(ImageProcessorConfig config, ResourceLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        limits ??= ResourceLimits.Default;
         if (config.ImageGridPinpoints is not { Count: > 0 } pinpoints)
         {
             throw new ArgumentException($"{nameof(config)}: image_grid_pinpoints are required for anyres ({config.ImageProcessorType})", nameof(config));
@@ -24,8 +29,33 @@ public sealed class AnyResProcessor
         // get_image_patches: size = (shortest_edge, shortest_edge), patch_size = crop_size["height"].
         BaseSize = config.Size.ShortestEdge ?? Math.Min(config.Size.Height!.Value, config.Size.Width!.Value);
         TileSize = config.CropSize?.Height ?? BaseSize;
+        if (BaseSize < 1 || TileSize < 1)
+        {
+            throw new ArgumentException($"{nameof(config)}: size {config.Size} and crop_size {config.CropSize} must be positive", nameof(config));
+        }
+
         foreach (var (height, width) in pinpoints)
         {
+            if (height < 1 || width < 1)
+            {
+                throw new ArgumentException($"{nameof(config)}: image_grid_pinpoints entry ({height}, {width}) is not a positive size", nameof(config));
+            }
+
+            string setting = $"{nameof(ResourceLimits)}.{nameof(ResourceLimits.MaxImagePixels)}";
+            if ((long)height * width > limits.MaxImagePixels)
+            {
+                throw new ResourceLimitException($"preprocessor config ({config.ImageProcessorType})",
+                    $"image_grid_pinpoints entry ({height}, {width}) in pixels", (long)height * width, limits.MaxImagePixels, setting);
+            }
+
+            long tiles = 1 + ((long)height / TileSize) * (width / TileSize);
+            if (tiles > limits.MaxImageTiles)
+            {
+                throw new ResourceLimitException($"preprocessor config ({config.ImageProcessorType})",
+                    $"tiles per image for image_grid_pinpoints entry ({height}, {width}) with tile size {TileSize}", tiles, limits.MaxImageTiles,
+                    $"{nameof(ResourceLimits)}.{nameof(ResourceLimits.MaxImageTiles)}", "the base image included");
+            }
+
             if (height % TileSize != 0 || width % TileSize != 0)
             {
                 throw new ArgumentException(
@@ -34,13 +64,26 @@ public sealed class AnyResProcessor
         }
 
         Pinpoints = pinpoints;
-        TileProcessor = new ImageProcessor(config, ImageMode.Crop);
+        TileProcessor = new ImageProcessor(config, ImageMode.Crop, limits);
     }
 
     /// <summary>Loads <c>preprocessor_config.json</c> (and <c>config.json</c> for missing pinpoints) from a checkpoint directory.</summary>
     /// <exception cref="FileNotFoundException">No <c>preprocessor_config.json</c> there.</exception>
     /// <exception cref="InvalidDataException">The file is malformed.</exception>
-    public static AnyResProcessor Load(string directory) => new(ImageProcessorConfig.Load(directory));
+    /// <exception cref="CheckpointException">The pinpoints or sizes are inconsistent.</exception>
+    /// <exception cref="ResourceLimitException">A pinpoint is over the limits.</exception>
+    public static AnyResProcessor Load(string directory, ResourceLimits? limits = null)
+    {
+        var config = ImageProcessorConfig.Load(directory);
+        try
+        {
+            return new AnyResProcessor(config, limits);
+        }
+        catch (ArgumentException e)
+        {
+            throw ImageProcessor.ConfigError(directory, e);
+        }
+    }
 
     /// <summary>The processor configuration.</summary>
     public ImageProcessorConfig Config { get; }

@@ -1,4 +1,5 @@
 using SkiaSharp;
+using VisionZip.Models.Errors;
 
 namespace VisionZip.Models.Imaging;
 
@@ -21,10 +22,8 @@ public static class ImageDecoder
 {
     /// <summary>Reads and decodes an image file.</summary>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">
-    /// The file is empty, not an image, truncated or corrupt, has a zero side, or has more pixels than
-    /// <see cref="ImageLoadOptions.MaxPixels"/>; the message names the file.
-    /// </exception>
+    /// <exception cref="ImageException">The file is empty, not an image, truncated or corrupt, or has a zero side; the message names the file.</exception>
+    /// <exception cref="ResourceLimitException">The image has more pixels than <see cref="ImageLoadOptions.MaxPixels"/> (checked before decoding).</exception>
     public static RgbImage Load(string path, ImageLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -38,7 +37,8 @@ public static class ImageDecoder
     }
 
     /// <summary>Decodes an encoded image held in memory; <paramref name="sourceName"/> names it in errors.</summary>
-    /// <exception cref="InvalidDataException">As <see cref="Load"/>.</exception>
+    /// <exception cref="ImageException">As <see cref="Load"/>.</exception>
+    /// <exception cref="ResourceLimitException">As <see cref="Load"/>.</exception>
     public static RgbImage Decode(ReadOnlySpan<byte> encoded, string sourceName, ImageLoadOptions? options = null) =>
         Decode(encoded.ToArray(), sourceName, options);
 
@@ -48,7 +48,7 @@ public static class ImageDecoder
         options ??= ImageLoadOptions.Default;
         if (encoded.Length == 0)
         {
-            throw new InvalidDataException($"{sourceName}: the file is empty (0 bytes), not an image");
+            throw new ImageException(sourceName, $"{sourceName}: the file is empty (0 bytes), not an image");
         }
 
         using var stream = new SKMemoryStream(encoded);
@@ -58,7 +58,7 @@ public static class ImageDecoder
             string why = Sniff(encoded) is string format
                 ? $"its {format} header is truncated or corrupt ({created})"
                 : "unrecognised format (expected PNG, JPEG, WebP, BMP, GIF or another format Skia reads)";
-            throw new InvalidDataException(
+            throw new ImageException(sourceName,
                 $"{sourceName}: not a decodable image: {why}; {encoded.Length} bytes starting {Convert.ToHexString(encoded, 0, Math.Min(8, encoded.Length))}");
         }
 
@@ -67,20 +67,19 @@ public static class ImageDecoder
         int height = info.Height;
         if (width <= 0 || height <= 0)
         {
-            throw new InvalidDataException($"{sourceName}: the image has a zero size ({width}x{height})");
+            throw new ImageException(sourceName, $"{sourceName}: the image has a zero size ({width}x{height})");
         }
 
         long pixelCount = (long)width * height;
         if (pixelCount > options.MaxPixels)
         {
-            throw new InvalidDataException(
-                $"{sourceName}: {width}x{height} = {pixelCount} pixels exceeds the limit of {options.MaxPixels} " +
-                $"({nameof(ImageLoadOptions)}.{nameof(ImageLoadOptions.MaxPixels)}; a decompression-bomb guard like Pillow's)");
+            throw new ResourceLimitException(sourceName, $"the decoded image ({width}x{height}) in pixels", pixelCount, options.MaxPixels,
+                $"{nameof(ImageLoadOptions)}.{nameof(ImageLoadOptions.MaxPixels)}", "a decompression-bomb guard like Pillow's");
         }
 
         if (pixelCount * 4 > Array.MaxLength)
         {
-            throw new InvalidDataException($"{sourceName}: {width}x{height} is too large to decode into memory");
+            throw new ImageException(sourceName, $"{sourceName}: {width}x{height} is too large to decode into memory");
         }
 
         byte[] rgba = DecodeRgba(codec, width, height, sourceName);
@@ -102,9 +101,9 @@ public static class ImageDecoder
         return result switch
         {
             SKCodecResult.Success => rgba,
-            SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput => throw new InvalidDataException(
+            SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput => throw new ImageException(sourceName,
                 $"{sourceName}: the {codec.EncodedFormat} image ({width}x{height}) is truncated or corrupt ({result})"),
-            _ => throw new InvalidDataException(
+            _ => throw new ImageException(sourceName,
                 $"{sourceName}: the {codec.EncodedFormat} image ({width}x{height}) could not be decoded ({result})"),
         };
     }

@@ -1,3 +1,4 @@
+using VisionZip.Models.Errors;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.Imaging;
@@ -13,10 +14,15 @@ public sealed class ImageProcessor
     private readonly float[][] _lookup;
 
     /// <summary>Creates a processor; <paramref name="defaultMode"/> is what <see cref="ImageMode.Default"/> means for it.</summary>
+    /// <param name="config">The processor configuration.</param>
+    /// <param name="defaultMode">What <see cref="ImageMode.Default"/> resolves to; the checkpoint's choice when Default.</param>
+    /// <param name="limits">Bounds on every image size derived from the input; <see cref="ResourceLimits.Default"/> when null.</param>
     /// <exception cref="ArgumentException">The config is inconsistent (mean/std not 3 values, a zero std, crop without a size).</exception>
-    public ImageProcessor(ImageProcessorConfig config, ImageMode defaultMode = ImageMode.Default)
+    /// <exception cref="ResourceLimitException">The config's resize or crop size is over <see cref="ResourceLimits.MaxImagePixels"/>.</exception>
+    public ImageProcessor(ImageProcessorConfig config, ImageMode defaultMode = ImageMode.Default, ResourceLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        Limits = limits ?? ResourceLimits.Default;
         if (config.ImageMean.Count != RgbImage.Channels || config.ImageStd.Count != RgbImage.Channels)
         {
             throw new ArgumentException(
@@ -33,6 +39,12 @@ public sealed class ImageProcessor
             throw new ArgumentException($"{nameof(config)}: do_center_crop is set but crop_size is {config.CropSize?.ToString() ?? "missing"}", nameof(config));
         }
 
+        CheckConfigSize(config.Size, "size", config.ImageProcessorType, Limits);
+        if (config.CropSize is { } cropSize)
+        {
+            CheckConfigSize(cropSize, "crop_size", config.ImageProcessorType, Limits);
+        }
+
         Config = config;
         DefaultMode = defaultMode != ImageMode.Default ? defaultMode
             : config.Kind == ImageProcessorKind.Llava && config.DoPad ? ImageMode.Pad
@@ -43,12 +55,64 @@ public sealed class ImageProcessor
     /// <summary>Loads <c>preprocessor_config.json</c> from a checkpoint directory.</summary>
     /// <exception cref="FileNotFoundException">No <c>preprocessor_config.json</c> there.</exception>
     /// <exception cref="InvalidDataException">The file is malformed (see <see cref="ImageProcessorConfig.Load"/>).</exception>
-    public static ImageProcessor Load(string directory, ImageMode defaultMode = ImageMode.Default) =>
-        new(ImageProcessorConfig.Load(directory), defaultMode);
+    /// <exception cref="CheckpointException">The values are inconsistent (mean/std not 3 values, a zero std, crop without a size).</exception>
+    /// <exception cref="ResourceLimitException">The resize or crop size is over <see cref="ResourceLimits.MaxImagePixels"/>.</exception>
+    public static ImageProcessor Load(string directory, ImageMode defaultMode = ImageMode.Default, ResourceLimits? limits = null)
+    {
+        var config = ImageProcessorConfig.Load(directory);
+        try
+        {
+            return new ImageProcessor(config, defaultMode, limits);
+        }
+        catch (ArgumentException e)
+        {
+            throw ConfigError(directory, e);
+        }
+    }
+
+    /// <summary>A constructor's complaint about a config read from <paramref name="directoryOrFile"/>, as a checkpoint error naming the file.</summary>
+    internal static CheckpointException ConfigError(string directoryOrFile, ArgumentException error)
+    {
+        string file = Directory.Exists(directoryOrFile) ? Path.Combine(Path.GetFullPath(directoryOrFile), "preprocessor_config.json") : directoryOrFile;
+        string problem = error.Message.Replace($" (Parameter '{error.ParamName}')", "", StringComparison.Ordinal);
+        problem = problem.StartsWith("config: ", StringComparison.Ordinal) ? problem["config: ".Length..] : problem;
+        return new CheckpointException(file, $"{file}: {problem}", inner: error);
+    }
 
     /// <summary>The processor configuration.</summary>
     public ImageProcessorConfig Config { get; }
 
+    /// <summary>The bounds every derived image size is checked against before it is allocated.</summary>
+    public ResourceLimits Limits { get; }
+
+    /// <summary>
+    /// The (height, width) every image comes out at whatever its size (the crop size, or an exact resize without
+    /// crop), or null when it depends on the image (shortest-edge resize without crop).
+    /// </summary>
+    public (int Height, int Width)? FixedOutputSize =>
+        Config.DoCenterCrop ? (Config.CropSize!.Value.Height!.Value, Config.CropSize.Value.Width!.Value)
+        : Config.DoResize && Config.Size.IsExact ? (Config.Size.Height!.Value, Config.Size.Width!.Value)
+        : null;
+
+    /// <summary>
+    /// Checks at load that this processor produces the square <paramref name="imageSize"/> x <paramref name="imageSize"/>
+    /// images the vision tower takes, so a mismatch is reported before any image is preprocessed.
+    /// </summary>
+    /// <param name="imageSize">The vision config's <c>image_size</c>.</param>
+    /// <param name="source">The checkpoint directory, for the message.</param>
+    /// <exception cref="CheckpointException">The processor's crop or resize size is another size.</exception>
+    public void RequireOutputSize(int imageSize, string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (FixedOutputSize is { } size && (size.Height != imageSize || size.Width != imageSize))
+        {
+            string field = Config.DoCenterCrop ? "crop_size" : "size";
+            throw new CheckpointException(source,
+                $"{source}: preprocessor_config.json {field} is {size.Height}x{size.Width} but the vision config's image_size is " +
+                $"{imageSize} (the vision tower takes {imageSize}x{imageSize} images); the two files must agree",
+                field: field);
+        }
+    }
     /// <summary>What <see cref="ImageMode.Default"/> resolves to: <see cref="ImageMode.Crop"/> or <see cref="ImageMode.Pad"/>.</summary>
     public ImageMode DefaultMode { get; }
 
@@ -75,8 +139,9 @@ public sealed class ImageProcessor
             return (height, width);
         }
 
-        int newLong = (int)((double)((long)shortestEdge * longSide) / shortSide);
-        return portrait ? (newLong, shortestEdge) : (shortestEdge, newLong);
+        long newLong = (long)((double)((long)shortestEdge * longSide) / shortSide);
+        CheckPixels(portrait ? newLong : shortestEdge, portrait ? shortestEdge : newLong, height, width, "the resize target");
+        return portrait ? ((int)newLong, shortestEdge) : (shortestEdge, (int)newLong);
     }
 
     /// <summary>
@@ -86,9 +151,15 @@ public sealed class ImageProcessor
     public RgbImage Resize(RgbImage image, ImageMode mode = ImageMode.Default)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var source = Resolve(mode) == ImageMode.Pad
-            ? ImageOps.ExpandToSquare(image, ImageOps.MeanColour(Config.ImageMean))
-            : image;
+        CheckPixels(image.Height, image.Width, image.Height, image.Width, "the image");
+        bool pad = Resolve(mode) == ImageMode.Pad;
+        if (pad)
+        {
+            int side = Math.Max(image.Width, image.Height);
+            CheckPixels(side, side, image.Height, image.Width, "the square padding ('pad' mode)");
+        }
+
+        var source = pad ? ImageOps.ExpandToSquare(image, PadColour()) : image;
         if (!Config.DoResize)
         {
             return source;
@@ -164,6 +235,50 @@ public sealed class ImageProcessor
             {
                 output[i] = table[pixels[from]];
             }
+        }
+    }
+
+    // LLaVA's 'pad' fill is the mean colour; a config whose mean is not a colour cannot pad.
+    private (byte Red, byte Green, byte Blue) PadColour()
+    {
+        try
+        {
+            return ImageOps.MeanColour(Config.ImageMean);
+        }
+        catch (ArgumentException)
+        {
+            throw new CheckpointException("preprocessor_config.json",
+                $"preprocessor config ({Config.ImageProcessorType}): 'pad' mode fills with the image_mean colour, which needs 3 values in [0, 1]; " +
+                $"got [{string.Join(", ", Config.ImageMean)}]", field: "image_mean");
+        }
+    }
+
+    // Every image size derived from the input is checked here before the buffer exists.
+    private void CheckPixels(long height, long width, int imageHeight, int imageWidth, string what)
+    {
+        // A side past int.MaxValue cannot be allocated whatever the limit; count it as infinitely many pixels.
+        long pixels = height > int.MaxValue || width > int.MaxValue ? long.MaxValue : height * width;
+        if (pixels > Limits.MaxImagePixels)
+        {
+            throw new ResourceLimitException($"image {imageWidth}x{imageHeight}", $"{what} ({width}x{height}) in pixels", pixels,
+                Limits.MaxImagePixels, $"{nameof(ResourceLimits)}.{nameof(ResourceLimits.MaxImagePixels)}",
+                $"{Config.ImageProcessorType} with size {Config.Size}");
+        }
+    }
+
+    private static void CheckConfigSize(ProcessorSize size, string field, string processorType, ResourceLimits limits)
+    {
+        long height = size.Height ?? size.ShortestEdge ?? 1;
+        long width = size.Width ?? size.ShortestEdge ?? 1;
+        if (height < 1 || width < 1)
+        {
+            throw new ArgumentException($"preprocessor config: {field} must be positive, got {size}", "config");
+        }
+
+        if (height * width > limits.MaxImagePixels)
+        {
+            throw new ResourceLimitException($"preprocessor config ({processorType})", $"{field} {size} in pixels", height * width,
+                limits.MaxImagePixels, $"{nameof(ResourceLimits)}.{nameof(ResourceLimits.MaxImagePixels)}");
         }
     }
 

@@ -35,6 +35,11 @@ internal static class DecoderConfigReader
             throw json.Invalid($"num_attention_heads ({heads}) must be a multiple of num_key_value_heads ({keyValueHeads})");
         }
 
+        if (json.Int("head_dim") is null && hidden % heads != 0)
+        {
+            throw json.Invalid($"hidden_size ({hidden}) is not divisible by num_attention_heads ({heads}); set head_dim or fix one of the two");
+        }
+
         int headDim = Positive(json, "head_dim", json.Int("head_dim") ?? hidden / heads);
         if (headDim % 2 != 0)
         {

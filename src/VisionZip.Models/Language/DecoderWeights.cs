@@ -97,7 +97,7 @@ internal sealed class DecoderWeights(SafetensorsCheckpoint checkpoint, ScalarTyp
     /// <summary>Reads one tensor as a frozen parameter in the target dtype and device, owned by no dispose scope.</summary>
     public Parameter Parameter(string name)
     {
-        var parameter = new Parameter(checkpoint.Read(name, dtype, device), requires_grad: false);
+        var parameter = new Parameter(checkpoint.ReadWeight(name, dtype, device), requires_grad: false);
         return (Parameter)parameter.DetachFromDisposeScope();
     }
 

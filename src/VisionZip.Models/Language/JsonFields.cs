@@ -31,6 +31,12 @@ internal sealed class JsonFields(JsonElement element, string source)
             return (int)number;
         }
 
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double whole) && whole == Math.Floor(whole))
+        {
+            // An integer, just not one that fits: say so rather than "must be an integer".
+            throw Invalid($"'{name}' is {value.GetRawText()}, out of range (at most {int.MaxValue})");
+        }
+
         throw Wrong(name, "an integer", value);
     }
 

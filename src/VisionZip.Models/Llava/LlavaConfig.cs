@@ -169,7 +169,8 @@ public sealed class LlavaConfig
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true });
+            // A duplicate key is refused here; JsonObject would otherwise throw ArgumentException on first access.
+            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, AllowDuplicateProperties = false });
         }
         catch (JsonException error)
         {

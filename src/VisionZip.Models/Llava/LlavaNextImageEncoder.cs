@@ -66,7 +66,7 @@ public sealed class LlavaNextImageEncoder : IDisposable
                 $"{directory}: preprocessor crop_size {processor.TileSize} differs from the vision image_size {tower.Config.ImageSize}");
         }
 
-        var newline = checkpoint.Read(newlineName, dtype, device);
+        var newline = checkpoint.ReadWeight(newlineName, dtype, device);
         if (newline.ndim != 1 || newline.shape[0] != projector.OutputSize)
         {
             long[] shape = newline.shape;

@@ -175,6 +175,7 @@ public sealed class LlavaPipeline : IDisposable
             }
 
             var imageProcessor = ImageProcessor.Load(full);
+            imageProcessor.RequireOutputSize(visionTower.Config.ImageSize, full); // before any image is preprocessed
             var chatTemplate = ChatTemplate.FromCheckpoint(full);
             var generation = LoadGenerationOptions(full, tokenizer);
 

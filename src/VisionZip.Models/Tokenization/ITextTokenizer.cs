@@ -32,6 +32,8 @@ public interface ITextTokenizer
     /// <summary>Encodes a prompt the way the checkpoint's Hugging Face tokenizer does with <c>add_special_tokens=True</c>.</summary>
     /// <param name="text">The prompt; added tokens (<c>&lt;image&gt;</c>, <c>&lt;/s&gt;</c>, ...) in it map to their ids.</param>
     /// <returns>The token ids, BOS first when the checkpoint adds one.</returns>
+    /// <exception cref="Errors.ResourceLimitException">The text is longer than <see cref="Errors.ResourceLimits.MaxPromptChars"/>.</exception>
+    /// <exception cref="Errors.PromptException">The text holds an unpaired UTF-16 surrogate.</exception>
     IReadOnlyList<int> Encode(string text);
 
     /// <summary>Encodes text; <paramref name="addSpecialTokens"/> = false leaves out BOS/EOS (added tokens in the text still map to their ids).</summary>

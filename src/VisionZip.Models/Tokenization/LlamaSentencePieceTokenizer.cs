@@ -137,6 +137,7 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
     public IReadOnlyList<int> Encode(string text, bool addSpecialTokens)
     {
         ArgumentNullException.ThrowIfNull(text);
+        PromptText.Require(text);
         var ids = new List<int>();
         if (addSpecialTokens && _addBos && BosId is int bos)
         {

@@ -108,13 +108,14 @@ public sealed class Qwen2BpeTokenizer : ITextTokenizer
     public IReadOnlyList<int> Encode(string text, bool addSpecialTokens)
     {
         ArgumentNullException.ThrowIfNull(text);
+        PromptText.Require(text);
         var ids = new List<int>();
         if (addSpecialTokens && _addBos)
         {
             ids.Add(BosId!.Value);
         }
 
-        foreach (var segment in _splitter.Split(text.Normalize(NormalizationForm.FormC)))
+        foreach (var segment in _splitter.Split(PromptText.NormalizeC(text)))
         {
             if (segment.Token is not null)
             {

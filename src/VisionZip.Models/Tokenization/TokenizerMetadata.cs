@@ -316,7 +316,14 @@ internal sealed class TokenizerMetadata
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
+            byte[] bytes = File.ReadAllBytes(path);
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            {
+                // JsonDocument accepts invalid UTF-8 inside strings and throws InvalidOperationException on reading them.
+                throw new InvalidDataException($"{path}: not valid UTF-8 text");
+            }
+
+            document = JsonDocument.Parse(bytes);
         }
         catch (JsonException exception)
         {

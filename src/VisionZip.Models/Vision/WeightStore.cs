@@ -146,7 +146,7 @@ internal sealed class CheckpointWeightStore : WeightStore
             problem = true;
         }
 
-        return problem ? Placeholder(shape) : _checkpoint.Read(full, DType, Device);
+        return problem ? Placeholder(shape) : _checkpoint.ReadWeight(full, DType, Device);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TorchSharp;
+using VisionZip.Models.Errors;
 using VisionZip.Models.IO;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;
@@ -49,7 +50,7 @@ public class SafetensorsCheckpointTests
         SafetensorsWriter.Write(directory.File("two.safetensors"), [new("b", ones(1))]);
         WriteIndex(directory, new() { ["a"] = "two.safetensors", ["b"] = "two.safetensors" });
 
-        var error = Assert.Throws<InvalidDataException>(() => SafetensorsCheckpoint.Open(directory.Path));
+        var error = Assert.Throws<CheckpointException>(() => SafetensorsCheckpoint.Open(directory.Path));
 
         Assert.Contains(SafetensorsCheckpoint.IndexFileName, error.Message);
         Assert.Contains("'a'", error.Message);

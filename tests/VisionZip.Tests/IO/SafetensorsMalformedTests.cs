@@ -1,10 +1,11 @@
 using System.Text;
+using VisionZip.Models.Errors;
 using VisionZip.Models.IO;
 using static TorchSharp.torch;
 
 namespace VisionZip.Tests.IO;
 
-/// <summary>One test per way a file can lie; each must fail with <see cref="InvalidDataException"/> naming the file and tensor.</summary>
+/// <summary>One test per way a file can lie; each must fail with <see cref="CheckpointException"/> naming the file and tensor.</summary>
 public class SafetensorsMalformedTests
 {
     [Fact]
@@ -13,7 +14,7 @@ public class SafetensorsMalformedTests
         using var directory = new TempDirectory();
         string path = RawSafetensors.WriteWithDeclaredLength(directory.File("long.safetensors"), 1000, Encoding.UTF8.GetBytes("{}"));
 
-        var error = Assert.Throws<InvalidDataException>(() => SafetensorsFile.Open(path));
+        var error = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path));
 
         Assert.Contains(path, error.Message);
         Assert.Contains("header length 1000", error.Message);
@@ -25,7 +26,7 @@ public class SafetensorsMalformedTests
         using var directory = new TempDirectory();
         string path = RawSafetensors.Write(directory.File("json.safetensors"), "{\"w\": {\"dtype\": \"F32\",", 0);
 
-        var error = Assert.Throws<InvalidDataException>(() => SafetensorsFile.Open(path));
+        var error = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path));
 
         Assert.Contains(path, error.Message);
         Assert.Contains("JSON", error.Message);
@@ -118,7 +119,7 @@ public class SafetensorsMalformedTests
              "weight_map": {"a.weight": "model-00001-of-00002.safetensors", "b.weight": "model-00002-of-00002.safetensors"}}
             """);
 
-        var error = Assert.Throws<InvalidDataException>(() => SafetensorsCheckpoint.Open(directory.Path));
+        var error = Assert.Throws<CheckpointException>(() => SafetensorsCheckpoint.Open(directory.Path));
 
         Assert.Contains(directory.File("model-00002-of-00002.safetensors"), error.Message);
         Assert.Contains("'b.weight'", error.Message);
@@ -132,16 +133,16 @@ public class SafetensorsMalformedTests
             """{"mask":{"dtype":"BOOL","shape":[3],"data_offsets":[0,3]}}""", [1, 0, 2]);
         using var file = SafetensorsFile.Open(path);
 
-        var error = Assert.Throws<InvalidDataException>(() => file.Read("mask"));
+        var error = Assert.Throws<CheckpointException>(() => file.Read("mask"));
 
         Assert.Contains(path, error.Message);
         Assert.Contains("'mask'", error.Message);
         Assert.Contains("element 2 holds byte 2", error.Message);
     }
 
-    private static InvalidDataException AssertInvalid(string path, string tensor)
+    private static CheckpointException AssertInvalid(string path, string tensor)
     {
-        var error = Assert.Throws<InvalidDataException>(() => SafetensorsFile.Open(path));
+        var error = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path));
         Assert.Contains(path, error.Message);
         Assert.Contains($"'{tensor}'", error.Message);
         return error;

@@ -1,4 +1,5 @@
 using SkiaSharp;
+using VisionZip.Models.Errors;
 using VisionZip.Models.Imaging;
 using VisionZip.Tests.Support;
 
@@ -30,7 +31,7 @@ public sealed class ImageDecoderTests : IDisposable
     public void Empty_file_names_the_file()
     {
         string path = Write("empty.png", []);
-        var error = Assert.Throws<InvalidDataException>(() => ImageDecoder.Load(path));
+        var error = Assert.Throws<ImageException>(() => ImageDecoder.Load(path));
         Assert.Contains("empty.png", error.Message);
         Assert.Contains("0 bytes", error.Message);
     }
@@ -39,7 +40,7 @@ public sealed class ImageDecoderTests : IDisposable
     public void Text_file_is_not_an_image()
     {
         string path = Write("notes.jpg", "this is not an image, only text"u8.ToArray());
-        var error = Assert.Throws<InvalidDataException>(() => ImageDecoder.Load(path));
+        var error = Assert.Throws<ImageException>(() => ImageDecoder.Load(path));
         Assert.Contains("notes.jpg", error.Message);
         Assert.Contains("not a decodable image", error.Message);
         Assert.Contains("unrecognised format", error.Message);
@@ -50,12 +51,12 @@ public sealed class ImageDecoderTests : IDisposable
     {
         byte[] png = File.ReadAllBytes(Fixtures.Path("images", "coffee.png"));
         string path = Write("cut.png", png[..(png.Length / 2)]);
-        var error = Assert.Throws<InvalidDataException>(() => ImageDecoder.Load(path));
+        var error = Assert.Throws<ImageException>(() => ImageDecoder.Load(path));
         Assert.Contains("cut.png", error.Message);
         Assert.Contains("truncated", error.Message);
 
         string header = Write("header-only.png", png[..30]);
-        var headerError = Assert.Throws<InvalidDataException>(() => ImageDecoder.Load(header));
+        var headerError = Assert.Throws<ImageException>(() => ImageDecoder.Load(header));
         Assert.Contains("header-only.png", headerError.Message);
         Assert.Contains("PNG header is truncated", headerError.Message);
     }
@@ -64,7 +65,7 @@ public sealed class ImageDecoderTests : IDisposable
     public void Zero_width_png_is_rejected()
     {
         string path = Write("zero.png", TestImages.Png(0, 1, 2, []));
-        var error = Assert.Throws<InvalidDataException>(() => ImageDecoder.Load(path));
+        var error = Assert.Throws<ImageException>(() => ImageDecoder.Load(path));
         Assert.Contains("zero.png", error.Message);
     }
 
@@ -72,7 +73,7 @@ public sealed class ImageDecoderTests : IDisposable
     public void Pixel_limit_names_the_file_and_the_numbers()
     {
         var options = new ImageLoadOptions { MaxPixels = 1000 };
-        var error = Assert.Throws<InvalidDataException>(() => ImageDecoder.Load(Fixtures.Path("images", "coffee.png"), options));
+        var error = Assert.Throws<ResourceLimitException>(() => ImageDecoder.Load(Fixtures.Path("images", "coffee.png"), options));
         Assert.Contains("coffee.png", error.Message);
         Assert.Contains("240000", error.Message);
         Assert.Contains("1000", error.Message);
