@@ -44,6 +44,32 @@ internal static class SyntheticPhotos
         return new RgbImage(width, height, pixels);
     }
 
+    /// <summary>Writes <paramref name="count"/> photos as PNG files into <paramref name="directory"/>; returns their paths.</summary>
+    public static IReadOnlyList<string> WritePngs(string directory, int count, int seed = 100)
+    {
+        Directory.CreateDirectory(directory);
+        var paths = new List<string>();
+        for (int i = 0; i < count; i++)
+        {
+            var image = Make(seed + i);
+            var rgba = new byte[image.Width * image.Height * 4];
+            var rgb = image.Pixels;
+            for (int p = 0; p < image.Width * image.Height; p++)
+            {
+                (rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2], rgba[4 * p + 3]) = (rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2], 255);
+            }
+
+            using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(image.Width, image.Height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul));
+            System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            string path = Path.Combine(directory, $"photo-{i:D3}.png");
+            File.WriteAllBytes(path, data.ToArray());
+            paths.Add(path);
+        }
+
+        return paths;
+    }
+
     private static void Disc(byte[] pixels, int width, int height, int cx, int cy, int radius, (byte, byte, byte) colour)
     {
         for (int y = Math.Max(0, cy - radius); y < Math.Min(height, cy + radius); y++)
