@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VisionZip.Models;
 using VisionZip.Cli.Infrastructure;
 using VisionZip.Cli.Options;
 using VisionZip.Cli.Pipelines;
@@ -71,7 +72,7 @@ internal sealed class TuneCommand
     private int Run(ParseResult parse)
     {
         ModelDirectory model = ModelDirectory.Open(parse.GetValue(_model)!).RequireLanguageModel("tune");
-        if (model.Kind != ModelKind.Llava)
+        if (model.Kind is not (CheckpointKind.Llava15 or CheckpointKind.LlavaInterleave))
         {
             throw new CliException($"--model {model.Path}: 'tune' needs a single-tile llava-hf directory (LLaVA-1.5 or LLaVA-Interleave); this is '{model.ModelType}'");
         }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using VisionZip.Cli.Commands;
 using VisionZip.Cli.Infrastructure;
-using VisionZip.Models.Llava;
+using VisionZip.Models;
 using VisionZip.Models.Tuning;
 
 namespace VisionZip.Cli.Pipelines;
@@ -15,7 +15,7 @@ internal static class TunePipeline
 
     public static int Run(CliContext context, TuneRequest request)
     {
-        using LlavaPipeline pipeline = context.Status("Loading model", () => LlavaSession.Load(request.Model, request.Compute));
+        using VisionLanguageModel pipeline = context.Status("Loading model", () => ModelLoader.Load(request.Model, request.Compute));
         using var distiller = context.Status("Teacher answering every image",
             () => ModelErrors.Wrap(request.Model, () => new ProjectorDistiller(pipeline, request.Examples, request.Options)));
         if (request.CheckpointPath is { } resumeFrom && File.Exists(resumeFrom))

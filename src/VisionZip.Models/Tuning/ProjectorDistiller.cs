@@ -23,7 +23,7 @@ namespace VisionZip.Models.Tuning;
 /// </remarks>
 public sealed class ProjectorDistiller : IDisposable
 {
-    private readonly LlavaPipeline _model;
+    private readonly VisionLanguageModel _model;
     private readonly IVisualTokenReducer _reducer;
     private readonly TrainableProjector _projector;
     private readonly List<DistillationExample> _train = [];
@@ -36,15 +36,16 @@ public sealed class ProjectorDistiller : IDisposable
     /// <param name="options">The run's settings.</param>
     /// <exception cref="ArgumentException">Invalid options, fewer than two examples, or a budget that does not fit the encoder.</exception>
     /// <exception cref="NotSupportedException">A LLaVA-NeXT (multi-tile) model.</exception>
-    public ProjectorDistiller(LlavaPipeline model, IReadOnlyList<TuningExample> examples, ProjectorTuningOptions options)
+    public ProjectorDistiller(VisionLanguageModel model, IReadOnlyList<TuningExample> examples, ProjectorTuningOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(examples);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (model.LlavaNext is not null)
+        if (model.Kind is not (CheckpointKind.Llava15 or CheckpointKind.LlavaInterleave))
         {
-            throw new NotSupportedException($"{model.Directory}: projector tuning supports single-tile LLaVA checkpoints (LLaVA-1.5, LLaVA-Interleave), not LLaVA-NeXT");
+            throw new NotSupportedException(
+                $"{model.Directory}: projector tuning supports single-tile LLaVA checkpoints (LLaVA-1.5, LLaVA-Interleave); this is {model.Kind}");
         }
 
         if (examples.Count < 2)
@@ -371,11 +372,9 @@ public sealed class ProjectorDistiller : IDisposable
 
         using var scope = NewDisposeScope();
         Tensor reduced;
-        using (var noGrad = no_grad())
+        using (var student = _model.EncodeImage(example.Image, new ImageEncodeOptions { Reducer = _reducer }))
         {
-            var pixels = _model.ImageProcessor.Preprocess(example.Image, ImageMode.Default);                     // [1, 3, S, S]
-            using var reduction = _model.VisionTower.EncodeReduced(pixels, _reducer);
-            reduced = reduction.Tokens[0].clone();                                                               // [T, Dv]
+            reduced = student.ImageFeatures[0].clone();                                                         // [T, Dv], the one tile path
         }
 
         // The teacher: all visual tokens through the loaded projector, K greedy tokens, end-of-sequence ignored.

@@ -1,5 +1,5 @@
 using TorchSharp;
-using VisionZip.Models.Llava;
+using VisionZip.Models;
 using VisionZip.Models.Tuning;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;
@@ -14,7 +14,7 @@ public sealed class ProjectorDistillerTests
     [Fact]
     public void Tuning_cuts_held_out_kl_and_touches_nothing_but_the_projector()
     {
-        using var llava = LlavaPipeline.Load(Model);
+        using var llava = VisionLanguageModel.Load(Model);
         var frozen = llava.LanguageModel.named_parameters().Concat(llava.VisionTower.Transformer.named_parameters())
             .Select(p => (p.name, Copy: p.parameter.detach().clone())).ToList();
         var projectorBefore = llava.Projector.named_parameters().Select(p => p.parameter.detach().clone()).ToList();
@@ -49,7 +49,7 @@ public sealed class ProjectorDistillerTests
     [Fact]
     public void A_seed_gives_the_same_adapter()
     {
-        using var llava = LlavaPipeline.Load(Model);
+        using var llava = VisionLanguageModel.Load(Model);
         var options = new ProjectorTuningOptions { Steps = 6, AnswerTokens = 3, Seed = 9, GradientAccumulation = 2 };
         Dictionary<string, Tensor> Run()
         {
@@ -69,7 +69,7 @@ public sealed class ProjectorDistillerTests
     [Fact]
     public void Memory_per_step_does_not_grow()
     {
-        using var llava = LlavaPipeline.Load(Model);
+        using var llava = VisionLanguageModel.Load(Model);
         var options = new ProjectorTuningOptions { Steps = 12, AnswerTokens = 3, EvaluateEvery = 0 };
         using var distiller = new ProjectorDistiller(llava, SyntheticPhotos.Examples(4), options);
         var live = new List<long>();
@@ -83,7 +83,7 @@ public sealed class ProjectorDistillerTests
     {
         // The language model computes in float32 (logits are float32), so the central differences use a step of 1e-2: their
         // truncation error (~1e-4 relative) and rounding (~1e-5) stay far below the 2% a wrong gradient term would miss by.
-        using var llava = LlavaPipeline.Load(Model);
+        using var llava = VisionLanguageModel.Load(Model);
         var options = new ProjectorTuningOptions { Steps = 1, AnswerTokens = 3, MaxGradientNorm = 0 };
         using var distiller = new ProjectorDistiller(llava, SyntheticPhotos.Examples(3), options);
         var (analytic, numeric, maxGradient) = distiller.CheckGradients(epsilon: 1e-2, seed: 4);
@@ -100,7 +100,7 @@ public sealed class ProjectorDistillerTests
     [Fact]
     public void Adapter_round_trips_and_is_refused_by_another_checkpoint()
     {
-        using var llava = LlavaPipeline.Load(Model);
+        using var llava = VisionLanguageModel.Load(Model);
         var options = new ProjectorTuningOptions { Steps = 4, AnswerTokens = 3 };
         using var distiller = new ProjectorDistiller(llava, SyntheticPhotos.Examples(3), options);
         var report = distiller.Train();
@@ -114,7 +114,7 @@ public sealed class ProjectorDistillerTests
         Assert.Equal(report.After.MeanKl, adapter.After!.MeanKl);
         Assert.Equal(["linear_1.bias", "linear_1.weight", "linear_2.bias", "linear_2.weight"], adapter.Weights.Keys.Order(StringComparer.Ordinal));
 
-        using var other = LlavaPipeline.Load(Fixtures.Path("llava-interleave-qwen-tiny-hf"));
+        using var other = VisionLanguageModel.Load(Fixtures.Path("llava-interleave-qwen-tiny-hf"));
         var refused = Assert.Throws<InvalidDataException>(() => adapter.ApplyTo(other.Projector, other.Directory, path));
         Assert.Contains("tuned on another checkpoint", refused.Message, StringComparison.Ordinal);
     }
