@@ -49,33 +49,7 @@ internal static class ZipArguments
         RequireSameDevice(hiddenStates, attention, nameof(attention));
         RequireSameDevice(hiddenStates, metric, nameof(metric));
 
-        int minimumDominant = hasCls ? 2 : 1;
-        if (budget.Dominant < minimumDominant)
-        {
-            string why = hasCls ? " (with a CLS token the CLS counts as one of them, so at least one patch needs a second)" : "";
-            throw new ArgumentException(
-                $"budget: dominant must be at least {minimumDominant}{why}; got dominant {budget.Dominant}", nameof(budget));
-        }
-
-        if (budget.Contextual < 0)
-        {
-            throw new ArgumentException($"budget: contextual must be 0 or more; got contextual {budget.Contextual}", nameof(budget));
-        }
-
-        if (budget.Dominant > seqLen)
-        {
-            throw new ArgumentException(
-                $"budget: dominant {budget.Dominant} is more than the {seqLen} tokens of hiddenStates", nameof(budget));
-        }
-
-        long remaining = seqLen - budget.Dominant;
-        if (budget.Contextual > remaining)
-        {
-            throw new ArgumentException(
-                $"budget: dominant {budget.Dominant} + contextual {budget.Contextual} = {(long)budget.Dominant + budget.Contextual} " +
-                $"is more than the {seqLen} tokens; contextual {budget.Contextual} is more than the {remaining} remaining tokens",
-                nameof(budget));
-        }
+        budget.Validate(seqLen, hasCls);
 
         return (batch, seqLen, hidden);
     }

@@ -34,6 +34,10 @@ public static class ZipPresets
     /// </summary>
     public static ZipBudget VideoLlava17 { get; } = new(14, 3);
 
-    /// <summary>The reference release's defaults when nothing is configured: 191 dominant + 30 contextual.</summary>
-    public static ZipBudget Default { get; } = new(191, 30);
+    /// <summary>
+    /// The official code release's defaults when nothing is configured (<c>dominant=191, contextual=30</c>), not one of
+    /// the paper's per-model settings. The library's per-model defaults are the paper's: LLaVA-1.5 and LLaVA-Interleave
+    /// <see cref="Llava15_64"/>, LLaVA-NeXT <see cref="LlavaNext160"/> per image.
+    /// </summary>
+    public static ZipBudget ReferenceRelease { get; } = new(191, 30);
 }

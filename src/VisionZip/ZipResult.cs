@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace VisionZip;
@@ -10,18 +11,21 @@ namespace VisionZip;
 /// the dispose scope that was current when <see cref="VisionZipper.Zip"/> was called, so an enclosing scope also
 /// frees them. Not thread-safe.
 /// </remarks>
-public sealed class ZipResult : IDisposable
+public sealed class ZipResult : TokenReduction
 {
+    private readonly Tensor _keptIndices;
+    private readonly Tensor _scores;
+
     internal ZipResult(ZipBudget budget, bool hasCls, Tensor tokens, Tensor keptIndices, Tensor contextualTargets,
         Tensor assignment, Tensor scores)
+        : base(tokens, (int)assignment.shape[1])
     {
         Budget = budget;
         HasCls = hasCls;
-        Tokens = tokens;
-        KeptIndices = keptIndices;
+        _keptIndices = keptIndices;
         ContextualTargets = contextualTargets;
         Assignment = assignment;
-        Scores = scores;
+        _scores = scores;
     }
 
     /// <summary>The budget the tokens were zipped to.</summary>
@@ -30,14 +34,10 @@ public sealed class ZipResult : IDisposable
     /// <summary>True when token 0 is a CLS token (CLIP): it is always kept and counts as a dominant token.</summary>
     public bool HasCls { get; }
 
-    /// <summary>
-    /// [B, dominant + contextual, D] in the input dtype: the dominant tokens in ascending position order, then the
-    /// contextual tokens in target order.
-    /// </summary>
-    public Tensor Tokens { get; }
-
     /// <summary>[B, dominant] int64: positions of the dominant tokens, ascending (0 = CLS first when present).</summary>
-    public Tensor KeptIndices { get; }
+    /// <remarks><see cref="TokenReduction.Tokens"/> [B, dominant + contextual, D] holds the dominant tokens in this order,
+    /// then the contextual tokens in target order.</remarks>
+    public override Tensor KeptIndices => _keptIndices;
 
     /// <summary>[B, contextual] int64: positions of the contextual targets, in target order; [B, 0] when none.</summary>
     public Tensor ContextualTargets { get; }
@@ -53,18 +53,22 @@ public sealed class ZipResult : IDisposable
     /// which is kept regardless); without CLS the attention received, averaged over heads and queries; a [B, N]
     /// attention argument is passed through as given. For visualisation; selection uses only the ranking.
     /// </summary>
-    public Tensor Scores { get; }
+    public override Tensor Scores => _scores;
 
-    /// <summary>Number of images (batch rows).</summary>
-    public long Batch => Tokens.shape[0];
-
-    /// <summary>Disposes the five tensors.</summary>
-    public void Dispose()
+    /// <summary>
+    /// [B, dominant + contextual, N] bool: dominant output i drew from input <c>KeptIndices[b, i]</c>; contextual output
+    /// <c>dominant + g</c> from every input whose <see cref="Assignment"/> is g (its target included).
+    /// </summary>
+    public override Tensor Membership()
     {
-        Tokens.Dispose();
-        KeptIndices.Dispose();
-        ContextualTargets.Dispose();
-        Assignment.Dispose();
-        Scores.Dispose();
+        using var scope = torch.NewDisposeScope();
+        long seqLen = Assignment.shape[1];
+        var dominant = torch.nn.functional.one_hot(_keptIndices, seqLen).to(ScalarType.Bool);                   // [B, d, N]
+        var groups = torch.arange(Budget.Contextual, dtype: ScalarType.Int64, device: Assignment.device).view(1, -1, 1);
+        var contextual = Assignment.unsqueeze(1).eq(groups);                                                      // [B, c, N]
+        return torch.cat([dominant, contextual], 1).MoveToOuterDisposeScope();                                  // [B, d + c, N]
     }
+
+    /// <inheritdoc />
+    protected override IEnumerable<Tensor> OwnedTensors() => [Tokens, _keptIndices, ContextualTargets, Assignment, _scores];
 }

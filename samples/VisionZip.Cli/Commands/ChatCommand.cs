@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VisionZip.Models;
 using VisionZip.Cli.Infrastructure;
 using VisionZip.Cli.Options;
 using VisionZip.Cli.Pipelines;
@@ -19,6 +20,11 @@ public sealed class ChatCommand
     private readonly Option<string?> _imageMode = CommonOptions.ImageMode();
     private readonly Option<string> _dtype = CommonOptions.DType();
     private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<string> _contextPolicy = new("--context-policy")
+    {
+        Description = "When the context is full: 'drop-oldest' (drop the oldest turns, keep the system prompt, re-prefill the rest) or 'refuse' (report it and keep the conversation as it is; /reset starts over).",
+        DefaultValueFactory = _ => "drop-oldest",
+    };
 
     /// <summary>Creates the command bound to <paramref name="context"/>.</summary>
     public ChatCommand(CliContext context)
@@ -32,6 +38,7 @@ public sealed class ChatCommand
         Command.Options.Add(_imageMode);
         Command.Options.Add(_dtype);
         Command.Options.Add(_device);
+        Command.Options.Add(_contextPolicy);
         Command.SetAction(Run);
     }
 
@@ -44,7 +51,7 @@ public sealed class ChatCommand
         IReadOnlyList<string> stops = _generation.ResolveStops(parse);
         ZipChoice zip = _zip.Resolve(parse);
         ModelDirectory model = ModelDirectory.Open(parse.GetValue(_model)!).RequireLanguageModel("chat");
-        if (model.Kind == ModelKind.Decoder)
+        if (model.Kind == CheckpointKind.Decoder)
         {
             throw new CliException($"--model {model.Path}: 'chat' needs a llava-hf directory (model_type llava or llava_next), this is a bare '{model.ModelType}' decoder; use 'generate' for it");
         }
@@ -52,7 +59,13 @@ public sealed class ChatCommand
         string? image = parse.GetValue(_image) is string path ? InputFile.Existing(path, "--image") : null;
 
         ComputeSettings compute = ComputeSettings.Resolve(parse.GetValue(_dtype)!, parse.GetValue(_device)!);
-        var request = new ChatRequest(model, image, parse.GetValue(_generation.MaxNewTokens), sampling, stops, zip, parse.GetValue(_imageMode), compute);
+        var policy = parse.GetValue(_contextPolicy) switch
+        {
+            "drop-oldest" => Models.Llava.ContextPolicy.DropOldestTurns,
+            "refuse" => Models.Llava.ContextPolicy.Refuse,
+            var other => throw new CliUsageException($"--context-policy must be drop-oldest or refuse (got '{other}')"),
+        };
+        var request = new ChatRequest(model, image, parse.GetValue(_generation.MaxNewTokens), sampling, stops, zip, parse.GetValue(_imageMode), compute, policy);
         return ChatLoop.Run(_context, request);
     }
 }
@@ -66,6 +79,7 @@ public sealed class ChatCommand
 /// <param name="Zip">Vanilla or VisionZip budget per image.</param>
 /// <param name="ImageMode">'crop', 'pad' or null.</param>
 /// <param name="Compute">dtype and device.</param>
+/// <param name="ContextPolicy">What to do when the context is full.</param>
 public sealed record ChatRequest(
     ModelDirectory Model,
     string? Image,
@@ -74,4 +88,5 @@ public sealed record ChatRequest(
     IReadOnlyList<string> Stops,
     ZipChoice Zip,
     string? ImageMode,
-    ComputeSettings Compute);
+    ComputeSettings Compute,
+    Models.Llava.ContextPolicy ContextPolicy);

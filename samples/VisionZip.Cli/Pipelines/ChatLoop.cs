@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Cli.Commands;
 using VisionZip.Cli.Infrastructure;
 using VisionZip.Cli.Reporting;
@@ -13,14 +14,14 @@ namespace VisionZip.Cli.Pipelines;
 /// </summary>
 public static class ChatLoop
 {
-    private const string Help = "commands: /image FILE (attach to the next question), /exit; anything else is a question";
+    private const string Help = "commands: /image FILE (attach to the next question), /reset (start over), /exit; anything else is a question";
 
     /// <summary>Runs the conversation until <c>/exit</c> or the end of input; returns the exit code.</summary>
     public static int Run(CliContext context, ChatRequest request)
     {
-        using LlavaPipeline pipeline = context.Status("Loading model", () => LlavaSession.Load(request.Model, request.Compute));
-        ZipBudget? budget = LlavaSession.Budget(pipeline, request.Zip);
-        using var session = new ChatSession(pipeline, budget, VisionSession.Mode(request.ImageMode));
+        using VisionLanguageModel pipeline = context.Status("Loading model", () => ModelLoader.Load(request.Model, request.Compute));
+        var encodeOptions = request.Zip.ToOptions(pipeline, ModelLoader.Mode(request.ImageMode));
+        using var session = new ChatSession(pipeline, encodeOptions, contextPolicy: request.ContextPolicy);
         GenerationOptions options = request.Sampling.Apply(pipeline.DefaultGenerationOptions) with
         {
             MaxNewTokens = request.MaxNewTokens,
@@ -29,12 +30,12 @@ public static class ChatLoop
         var pending = new List<RgbImage>();
         if (request.Image is not null)
         {
-            pending.Add(VisionSession.Decode(request.Image));
+            pending.Add(ModelLoader.Decode(request.Image));
         }
 
         bool interactive = ReferenceEquals(context.Input, Console.In) && !Console.IsInputRedirected;
         context.Error.WriteLine(
-            $"chat with {Path.GetFileName(request.Model.Path)} ({(budget is { } b ? $"VisionZip {b}" : "vanilla")}); {Help}");
+            $"chat with {Path.GetFileName(request.Model.Path)} ({(request.Zip.Enabled ? $"{request.Zip.Reducer} {request.Zip.BudgetFor(pipeline)}" : "vanilla")}); {Help}");
         while (true)
         {
             if (interactive)
@@ -60,6 +61,14 @@ public static class ChatLoop
                 break;
             }
 
+            if (line == "/reset")
+            {
+                session.Reset();
+                pending.Clear();
+                context.Error.WriteLine("(conversation reset: the next question starts a new one)");
+                continue;
+            }
+
             if (line.StartsWith('/'))
             {
                 Command(context, line, pending);
@@ -83,7 +92,7 @@ public static class ChatLoop
                 try
                 {
                     string path = InputFile.Existing(parts[1].Trim('"'), "/image");
-                    RgbImage image = VisionSession.Decode(path, "/image");
+                    RgbImage image = ModelLoader.Decode(path, "/image");
                     pending.Add(image);
                     context.Error.WriteLine($"(image {Path.GetFileName(path)} {image.Width}\u00d7{image.Height} goes with the next question)");
                 }
@@ -107,12 +116,29 @@ public static class ChatLoop
 
     private static void Ask(CliContext context, ChatSession session, string question, List<RgbImage> images, GenerationOptions options)
     {
-        ChatTurn turn = session.AskAsync(question, [.. images], piece =>
+        int droppedBefore = session.TurnsDropped;
+        ChatTurn turn;
+        try
         {
-            context.Output.Write(Reporting.TerminalText.Escape(piece)); // model output must not drive the terminal
-            context.Output.Flush();
-        }, options).GetAwaiter().GetResult();
+            turn = session.AskAsync(question, [.. images], piece =>
+            {
+                context.Output.Write(Reporting.TerminalText.Escape(piece)); // model output must not drive the terminal
+                context.Output.Flush();
+            }, options).GetAwaiter().GetResult();
+        }
+        catch (Models.Errors.ContextFullException e)
+        {
+            // A full context ends this question, not the conversation: the next question goes on under the policy.
+            context.Error.WriteLine($"{CliApp.Name}: context full: {e.Message}");
+            return;
+        }
+
         context.Output.WriteLine();
+        if (session.TurnsDropped > droppedBefore)
+        {
+            context.Error.WriteLine($"(context full: dropped the {session.TurnsDropped - droppedBefore} oldest turn(s); {session.TurnsInContext} kept)");
+        }
+
         int visual = turn.NewImages.Sum(image => image.TokensAfter);
         int visualBefore = turn.NewImages.Sum(image => image.TokensBefore);
         string imageNote = turn.NewImages.Count == 0 ? "" : $", {visual} of them visual ({visualBefore} without VisionZip)";

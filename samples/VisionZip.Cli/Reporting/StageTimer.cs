@@ -6,6 +6,7 @@ namespace VisionZip.Cli.Reporting;
 public sealed class StageTimer
 {
     private readonly List<(string Stage, TimeSpan Elapsed)> _stages = [];
+    private long _mark = Stopwatch.GetTimestamp();
 
     /// <summary>Stages and their times, in order.</summary>
     public IReadOnlyList<(string Stage, TimeSpan Elapsed)> Stages => _stages;
@@ -28,6 +29,17 @@ public sealed class StageTimer
         work();
         return 0;
     });
+
+    /// <summary>Starts the clock that <see cref="Lap"/> reads.</summary>
+    public void Mark() => _mark = Stopwatch.GetTimestamp();
+
+    /// <summary>Records the time since the last <see cref="Mark"/> or <see cref="Lap"/> under <paramref name="stage"/>.</summary>
+    public void Lap(string stage)
+    {
+        long now = Stopwatch.GetTimestamp();
+        _stages.Add((stage, Stopwatch.GetElapsedTime(_mark, now)));
+        _mark = now;
+    }
 
     /// <summary>Time of <paramref name="stage"/> (summed if it ran more than once), or zero.</summary>
     public TimeSpan this[string stage] => TimeSpan.FromTicks(_stages.Where(s => s.Stage == stage).Sum(s => s.Elapsed.Ticks));

@@ -1,3 +1,5 @@
+using VisionZip.Models;
+using VisionZip.Models.Errors;
 using VisionZip.Models.Generation;
 using VisionZip.Models.Imaging;
 using VisionZip.Models.Language;
@@ -20,12 +22,14 @@ namespace VisionZip.Models.Llava;
 /// </remarks>
 public sealed class ChatSession : IDisposable
 {
-    private readonly LlavaPipeline _pipeline;
+    private readonly VisionLanguageModel _pipeline;
     private readonly KvCache _cache;
     private readonly List<ChatMessage> _messages = [];
     private readonly List<EncodedImage> _images = [];
     private readonly List<long> _prefilled = [];
     private readonly List<ChatTurn> _turns = [];
+    private readonly List<int> _imagesPerTurn = [];   // images attached by each turn still in the context, oldest first
+    private readonly int _systemMessages;
     private long? _pending;           // the previous reply's last token: generated but not yet in the cache
     private bool _disposed;
 
@@ -34,24 +38,52 @@ public sealed class ChatSession : IDisposable
     /// <param name="budget">VisionZip budget for every image; null = vanilla.</param>
     /// <param name="mode">Crop or pad for every image.</param>
     /// <param name="systemPrompt">An optional system message rendered before the first turn.</param>
-    public ChatSession(LlavaPipeline pipeline, ZipBudget? budget = null, ImageMode mode = ImageMode.Default, string? systemPrompt = null)
+    /// <param name="contextPolicy">What to do when a turn no longer fits the context (default: refuse it).</param>
+    public ChatSession(VisionLanguageModel pipeline, ZipBudget? budget = null, ImageMode mode = ImageMode.Default, string? systemPrompt = null,
+        ContextPolicy contextPolicy = ContextPolicy.Refuse)
+        : this(pipeline, ImageEncodeOptions.FromBudget(budget, mode), systemPrompt, contextPolicy)
+    {
+    }
+
+    /// <summary>Starts an empty conversation whose images are encoded with <paramref name="imageOptions"/> (any reducer).</summary>
+    /// <param name="pipeline">The loaded model (not owned).</param>
+    /// <param name="imageOptions">Reducer and mode for every image.</param>
+    /// <param name="systemPrompt">An optional system message rendered before the first turn.</param>
+    /// <param name="contextPolicy">What to do when a turn no longer fits the context (default: refuse it).</param>
+    public ChatSession(VisionLanguageModel pipeline, ImageEncodeOptions imageOptions, string? systemPrompt = null,
+        ContextPolicy contextPolicy = ContextPolicy.Refuse)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(imageOptions);
         _pipeline = pipeline;
-        Budget = budget;
-        Mode = mode;
+        ImageOptions = imageOptions;
+        ContextPolicy = contextPolicy;
         _cache = pipeline.LanguageModel.CreateCache();
         if (!string.IsNullOrEmpty(systemPrompt))
         {
             _messages.Add(ChatMessage.System(systemPrompt));
         }
+
+        _systemMessages = _messages.Count;
     }
 
-    /// <summary>VisionZip budget applied to every image; null = vanilla.</summary>
-    public ZipBudget? Budget { get; }
+    /// <summary>What happens when a turn no longer fits the context.</summary>
+    public ContextPolicy ContextPolicy { get; }
+
+    /// <summary>Turns dropped from the context so far under <see cref="ContextPolicy.DropOldestTurns"/>.</summary>
+    public int TurnsDropped { get; private set; }
+
+    /// <summary>Turns whose messages the context still holds (dropped turns stay in <see cref="Turns"/> as history).</summary>
+    public int TurnsInContext => _imagesPerTurn.Count;
+
+    /// <summary>Reducer and mode for every image.</summary>
+    public ImageEncodeOptions ImageOptions { get; }
+
+    /// <summary>VisionZip budget applied to every image; null = vanilla or another reducer.</summary>
+    public ZipBudget? Budget => (ImageOptions.Reducer as VisionZipReducer)?.Budget;
 
     /// <summary>Crop or pad, for every image.</summary>
-    public ImageMode Mode { get; }
+    public ImageMode Mode => ImageOptions.Mode;
 
     /// <summary>The conversation so far (system, user and assistant messages).</summary>
     public IReadOnlyList<ChatMessage> Messages => _messages;
@@ -100,13 +132,14 @@ public sealed class ChatSession : IDisposable
     public ChatTurn Ask(string question, IReadOnlyList<RgbImage>? images = null, GenerationOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        var prompt = Begin(question, images);
+        options ??= _pipeline.DefaultGenerationOptions;
+        var prompt = Begin(question, images, options);
         using var embeds = prompt.Embeds;
         GenerationResult result;
         try
         {
             result = _pipeline.Generator.Generate(GenerationPrompt.FromEmbeddings(embeds, [prompt.TextIds]),
-                options ?? _pipeline.DefaultGenerationOptions, _cache, cancellationToken);
+                options, _cache, cancellationToken);
         }
         catch
         {
@@ -129,7 +162,8 @@ public sealed class ChatSession : IDisposable
         GenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onText);
-        var prompt = Begin(question, images);
+        options ??= _pipeline.DefaultGenerationOptions;
+        var prompt = Begin(question, images, options);
         try
         {
             var detokenizer = new StreamingDetokenizer(_pipeline.Tokenizer);
@@ -138,7 +172,7 @@ public sealed class ChatSession : IDisposable
             float[]? firstLogits = null;
             TimeSpan prefillTime = default, decodeTime = default;
             var steps = _pipeline.Generator.StreamAsync(GenerationPrompt.FromEmbeddings(prompt.Embeds, [prompt.TextIds]),
-                options ?? _pipeline.DefaultGenerationOptions, _cache, cancellationToken);
+                options, _cache, cancellationToken);
             await foreach (var step in steps.ConfigureAwait(false))
             {
                 firstLogits ??= step.Logits;
@@ -171,6 +205,24 @@ public sealed class ChatSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the conversation over: empties the KV cache, frees every encoded image and forgets every turn; the system
+    /// prompt, budget, mode and policy stay.
+    /// </summary>
+    public void Reset()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _cache.Truncate(0);
+        _images.ForEach(image => image.Dispose());
+        _images.Clear();
+        _messages.RemoveRange(_systemMessages, _messages.Count - _systemMessages);
+        _prefilled.Clear();
+        _turns.Clear();
+        _imagesPerTurn.Clear();
+        _pending = null;
+        TurnsDropped = 0;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -184,7 +236,7 @@ public sealed class ChatSession : IDisposable
         _images.ForEach(image => image.Dispose());
     }
 
-    private TurnPrompt Begin(string question, IReadOnlyList<RgbImage>? images)
+    private TurnPrompt Begin(string question, IReadOnlyList<RgbImage>? images, GenerationOptions options)
     {
         ArgumentNullException.ThrowIfNull(question);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -193,19 +245,12 @@ public sealed class ChatSession : IDisposable
         {
             foreach (var image in images ?? [])
             {
-                newImages.Add(_pipeline.EncodeImage(image, Budget, Mode));
+                newImages.Add(_pipeline.EncodeImage(image, ImageOptions));
             }
 
             var message = ChatMessage.User(question, newImages.Count);
-            List<long> ids = _turns.Count == 0
-                ? [.. _pipeline.Tokenize(_pipeline.ChatTemplate.Render([.. _messages, message], addGenerationPrompt: true))]
-                : FollowUpIds(message);
-            if (_pending is { } pending)
-            {
-                ids.Insert(0, pending);
-            }
-
-            var (embeds, textIds, length, embedTime) = _pipeline.BuildPrompt(ids, newImages);
+            var (ids, promptImages) = PromptFor(message, newImages, options);
+            var (embeds, textIds, length, embedTime) = _pipeline.BuildPrompt(ids, promptImages);
             return new TurnPrompt(question, message, ids, newImages, embeds, textIds, length, embedTime, _cache.Length);
         }
         catch
@@ -213,6 +258,63 @@ public sealed class ChatSession : IDisposable
             newImages.ForEach(image => image.Dispose());
             throw;
         }
+    }
+
+    // The ids to prefill for the next turn and the images they hold, after applying the context policy: a follow-up
+    // continues the cache; after a drop (or on the first turn) the whole remaining conversation is prefilled anew.
+    private (List<long> Ids, List<EncodedImage> Images) PromptFor(ChatMessage message, List<EncodedImage> newImages, GenerationOptions options)
+    {
+        long context = _pipeline.LanguageModel.ContextLength;
+        long answerRoom = ContextPolicy == ContextPolicy.DropOldestTurns ? Math.Clamp(options.MaxNewTokens, 1, context / 2) : 1;
+        while (true)
+        {
+            bool fresh = _cache.Length == 0;
+            List<long> ids = fresh
+                ? [.. _pipeline.Tokenize(_pipeline.ChatTemplate.Render([.. _messages, message], addGenerationPrompt: true))]
+                : FollowUpIds(message);
+            if (!fresh && _pending is { } pending)
+            {
+                ids.Insert(0, pending);
+            }
+
+            List<EncodedImage> promptImages = fresh ? [.. _images, .. newImages] : newImages;
+            long length = ids.Count - promptImages.Count + promptImages.Sum(image => (long)image.TokenCount);
+            long needed = _cache.Length + length + answerRoom;
+            if (needed <= context)
+            {
+                return (ids, promptImages);
+            }
+
+            if (ContextPolicy == ContextPolicy.Refuse || _imagesPerTurn.Count == 0)
+            {
+                if (ContextPolicy == ContextPolicy.DropOldestTurns && _cache.Length + length + 1 <= context)
+                {
+                    return (ids, promptImages);        // alone it fits; its answer may stop at the context's end
+                }
+
+                throw new ContextFullException(_cache.Length + length + 1, context, ContextPolicy == ContextPolicy.Refuse
+                    ? $"the context is full: this turn needs {length} positions after the {_cache.Length} the conversation holds, " +
+                      $"and the model's context is {context}; ask something shorter or reset the conversation"
+                    : $"this turn alone needs {length} positions (its text and images) and the model's context is {context}");
+            }
+
+            DropOldestTurn();
+        }
+    }
+
+    // Forgets the oldest turn in the context (its question, answer and images) and empties the cache, so the next
+    // prompt is the whole remaining conversation prefilled anew.
+    private void DropOldestTurn()
+    {
+        int imageCount = _imagesPerTurn[0];
+        _imagesPerTurn.RemoveAt(0);
+        _images.Take(imageCount).ToList().ForEach(image => image.Dispose());
+        _images.RemoveRange(0, imageCount);
+        _messages.RemoveRange(_systemMessages, 2);     // the turn's user message and the assistant's reply
+        _cache.Truncate(0);
+        _prefilled.Clear();
+        _pending = null;
+        TurnsDropped++;
     }
 
     // A turn that failed or was cancelled leaves the session as it was: its images go, the cache is cut back.
@@ -227,6 +329,7 @@ public sealed class ChatSession : IDisposable
     {
         // The generator leaves the cache holding the prompt and every generated token but the last.
         _images.AddRange(prompt.NewImages);
+        _imagesPerTurn.Add(prompt.NewImages.Count);
         _prefilled.AddRange(prompt.Ids);
         _prefilled.AddRange(answerIds.Take(answerIds.Count - 1).Select(id => (long)id));
         _pending = answerIds.Count > 0 ? answerIds[^1] : null;

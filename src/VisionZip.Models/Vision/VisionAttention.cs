@@ -54,24 +54,39 @@ public sealed class VisionAttention : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Self-attention as <see cref="forward"/>, plus what VisionZip needs from this layer, both in float32:
-    /// the attention statistic [B, H, N] (with <paramref name="clsQuery"/>: the CLS query's row of the attention
-    /// probabilities, computed for that one query only; without: the attention each token receives, averaged over
-    /// all queries, computed in chunks of queries so at most <see cref="MaxProbabilitiesPerChunk"/> probabilities
-    /// exist at once) and the keys averaged over heads [B, N, Dh] (<c>k_proj</c> output incl. bias, before scaling).
+    /// Self-attention as <see cref="forward"/>, plus the statistics of this layer that a reducer asked for, in float32:
+    /// the attention statistic [B, H, N] (<see cref="FeatureStatistics.ClsAttention"/>: the CLS query's row of the
+    /// attention probabilities, computed for that one query only; <see cref="FeatureStatistics.MeanReceivedAttention"/>:
+    /// the attention each token receives, averaged over all queries, computed in chunks of queries so at most
+    /// <see cref="MaxProbabilitiesPerChunk"/> probabilities exist at once) and the keys averaged over heads [B, N, Dh]
+    /// (<c>k_proj</c> output incl. bias, before scaling). A statistic not asked for is null and costs nothing.
     /// </summary>
-    internal (Tensor Output, Tensor Attention, Tensor Metric) ForwardWithStatistics(Tensor hiddenStates, bool clsQuery)
+    internal (Tensor Output, Tensor? Attention, Tensor? Metric) ForwardWithStatistics(Tensor hiddenStates, FeatureStatistics statistics)
     {
         using var scope = NewDisposeScope();
         var (query, key, value) = Project(hiddenStates);                                 // [B, H, N, Dh] each
         var context = nn.functional.scaled_dot_product_attention(query, key, value);
         var output = Merge(context, hiddenStates);                                      // [B, N, D]
 
-        var keys = key.to(ScalarType.Float32);
-        var metric = keys.mean([1]);                                                    // [B, N, Dh]
-        var queries = query.to(ScalarType.Float32);
-        var attention = clsQuery ? ClsRow(queries, keys) : MeanReceived(queries, keys); // [B, H, N]
-        return (output.MoveToOuterDisposeScope(), attention.MoveToOuterDisposeScope(), metric.MoveToOuterDisposeScope());
+        Tensor? metric = null;
+        Tensor? attention = null;
+        bool cls = statistics.HasFlag(FeatureStatistics.ClsAttention);
+        if (statistics.HasFlag(FeatureStatistics.KeyMetric) || cls || statistics.HasFlag(FeatureStatistics.MeanReceivedAttention))
+        {
+            var keys = key.to(ScalarType.Float32);
+            if (statistics.HasFlag(FeatureStatistics.KeyMetric))
+            {
+                metric = keys.mean([1]).MoveToOuterDisposeScope();                     // [B, N, Dh]
+            }
+
+            if (cls || statistics.HasFlag(FeatureStatistics.MeanReceivedAttention))
+            {
+                var queries = query.to(ScalarType.Float32);
+                attention = (cls ? ClsRow(queries, keys) : MeanReceived(queries, keys)).MoveToOuterDisposeScope(); // [B, H, N]
+            }
+        }
+
+        return (output.MoveToOuterDisposeScope(), attention, metric);
     }
 
     // softmax(q_cls k^T * scale) for query 0 only: [B, H, 1, Dh] x [B, H, Dh, N] -> [B, H, N].

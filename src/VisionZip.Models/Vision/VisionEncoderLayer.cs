@@ -39,12 +39,12 @@ public sealed class VisionEncoderLayer : nn.Module<Tensor, Tensor>
     /// The layer's output [B, N, D] as <see cref="forward"/>, plus its attention statistic [B, H, N] and
     /// head-averaged keys [B, N, Dh] (see <see cref="VisionAttention.ForwardWithStatistics"/>).
     /// </summary>
-    internal (Tensor Output, Tensor Attention, Tensor Metric) ForwardWithStatistics(Tensor hiddenStates, bool clsQuery)
+    internal (Tensor Output, Tensor? Attention, Tensor? Metric) ForwardWithStatistics(Tensor hiddenStates, FeatureStatistics statistics)
     {
         using var scope = NewDisposeScope();
-        var (attention, statistic, metric) = _selfAttn.ForwardWithStatistics(_layerNorm1.call(hiddenStates), clsQuery);
+        var (attention, statistic, metric) = _selfAttn.ForwardWithStatistics(_layerNorm1.call(hiddenStates), statistics);
         var attended = hiddenStates + attention;
         var output = attended + _mlp.call(_layerNorm2.call(attended));
-        return (output.MoveToOuterDisposeScope(), statistic.MoveToOuterDisposeScope(), metric.MoveToOuterDisposeScope());
+        return (output.MoveToOuterDisposeScope(), statistic?.MoveToOuterDisposeScope(), metric?.MoveToOuterDisposeScope());
     }
 }

@@ -64,6 +64,9 @@ public sealed class VisionTower : IDisposable
     /// <summary>The prefix of the tower's weights in the checkpoint (one of <see cref="WeightPrefixes"/>); null for random weights.</summary>
     public string? WeightPrefix { get; }
 
+    /// <summary>Number of tokens per image at the feature layer, CLS included (what a reducer reduces).</summary>
+    public int FeatureTokenCount => Config.NumPositions;
+
     /// <summary>Number of tokens <see cref="EncodeVanilla(Tensor)"/> returns per image.</summary>
     public int VanillaTokenCount =>
         Selection.Strategy == VisionFeatureSelectStrategy.Default && HasCls ? Config.NumPatches : Config.NumPositions;
@@ -169,33 +172,49 @@ public sealed class VisionTower : IDisposable
     }
 
     /// <summary>
-    /// Runs to the feature layer and returns its output, attention statistic and head-averaged keys
-    /// (see <see cref="FeatureLayerOutput"/>); the caller disposes the result.
-    /// </summary>
-    /// <exception cref="ArgumentException">The pixels are not [B, C, S, S].</exception>
-    public FeatureLayerOutput EncodeFeatureLayer(Tensor pixelValues) =>
-        Transformer.ForwardFeatureLayer(pixelValues, Selection.Layer);
-
-    /// <summary>
-    /// VisionZip tokens of every image: the feature layer's dominant tokens (CLS counted among them when present,
-    /// whatever the strategy, as the official LLaVA-1.5 code feeds it) then its contextual tokens, through
-    /// <see cref="VisionZipper.Zip"/>. Row b of every result tensor belongs to image b ([B, dominant + contextual, D]).
+    /// Runs to the feature layer and returns its output with the statistics asked for (see <see cref="FeatureLayer"/>);
+    /// the caller disposes the result.
     /// </summary>
     /// <param name="pixelValues">[B, C, S, S] preprocessed images.</param>
-    /// <param name="budget">Dominant and contextual token counts per image.</param>
-    /// <exception cref="ArgumentException">The pixels are not [B, C, S, S], or the budget does not fit N tokens.</exception>
-    public ZipResult EncodeZipped(Tensor pixelValues, ZipBudget budget)
+    /// <param name="statistics">What to compute besides the hidden states, e.g. a reducer's <see cref="IVisualTokenReducer.RequiredStatistics"/>.</param>
+    /// <exception cref="ArgumentException">The pixels are not [B, C, S, S], or the statistics do not fit this tower.</exception>
+    public FeatureLayer EncodeFeatureLayer(Tensor pixelValues, FeatureStatistics statistics) =>
+        Transformer.ForwardFeatureLayer(pixelValues, Selection.Layer, statistics);
+
+    /// <summary>
+    /// The one path from pixels to reduced tokens: runs to the feature layer computing only what
+    /// <paramref name="reducer"/> reads, then reduces every image on its own (row b of the result belongs to image b).
+    /// The reducer sees the whole feature layer, CLS included when the tower has one, whatever the feature-select
+    /// strategy (as the official VisionZip feeds LLaVA-1.5).
+    /// </summary>
+    /// <param name="pixelValues">[B, C, S, S] preprocessed images.</param>
+    /// <param name="reducer">The reduction method.</param>
+    /// <param name="stageDone">Called after the encoder and after the reduction (for timing), or null.</param>
+    /// <returns>The reduction; its tensors belong to the caller's dispose scope (see <see cref="TokenReduction"/>).</returns>
+    /// <exception cref="ArgumentException">The pixels are not [B, C, S, S], or the reduction does not fit the tower's tokens
+    /// (checked before the encoder runs).</exception>
+    public TokenReduction EncodeReduced(Tensor pixelValues, IVisualTokenReducer reducer, Action<VisionStage>? stageDone = null)
     {
-        using var features = EncodeFeatureLayer(pixelValues);
-        return VisionZipper.Zip(features.HiddenStates, features.Attention, features.Metric, budget, features.HasCls);
+        ArgumentNullException.ThrowIfNull(pixelValues);
+        ArgumentNullException.ThrowIfNull(reducer);
+        reducer.OutputTokenCount(Config.NumPositions, HasCls);
+        TokenReduction reduction;
+        using (var layer = EncodeFeatureLayer(pixelValues, reducer.RequiredStatistics(HasCls)))
+        {
+            stageDone?.Invoke(VisionStage.Encoder);
+            reduction = reducer.Reduce(layer);
+        }
+
+        stageDone?.Invoke(VisionStage.Reduction);
+        return reduction;
     }
 
-    /// <summary>VisionZip tokens of a list of images [C, S, S] (or video frames) encoded as one batch, each zipped on its own.</summary>
-    /// <exception cref="ArgumentException">The list is empty, an image is not [C, S, S], or the budget does not fit.</exception>
-    public ZipResult EncodeZipped(IReadOnlyList<Tensor> images, ZipBudget budget)
+    /// <summary>As <see cref="EncodeReduced(Tensor, IVisualTokenReducer, Action{VisionStage}?)"/> for a list of images [C, S, S] (or video frames) encoded as one batch.</summary>
+    /// <exception cref="ArgumentException">The list is empty, an image is not [C, S, S], or the reduction does not fit.</exception>
+    public TokenReduction EncodeReduced(IReadOnlyList<Tensor> images, IVisualTokenReducer reducer)
     {
         using var batch = Stack(images);
-        return EncodeZipped(batch, budget);
+        return EncodeReduced(batch, reducer);
     }
 
     /// <inheritdoc />

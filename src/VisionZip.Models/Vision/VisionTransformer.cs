@@ -95,14 +95,16 @@ public abstract class VisionTransformer : nn.Module
 
     /// <summary>
     /// Runs up to and including the feature layer (<c>layers[index - 1]</c> for <c>hidden_states[index]</c>) and returns
-    /// its output together with the VisionZip statistics, computed without a [B, H, N, N] map for CLIP (CLS query row
-    /// only) and in query chunks for SigLIP (see <see cref="FeatureLayerOutput"/>).
+    /// its output together with the statistics asked for, computed without a [B, H, N, N] map (CLS query row only, or
+    /// the mean received attention in query chunks; see <see cref="FeatureStatistics"/>).
     /// </summary>
     /// <param name="pixelValues">[B, C, S, S]; converted to the model dtype and device.</param>
     /// <param name="layer">Index into <c>hidden_states</c>, negative from the end; must name a layer output, not the embeddings.</param>
-    /// <exception cref="ArgumentException">The pixels are not [B, C, S, S].</exception>
+    /// <param name="statistics">The statistics to compute; <see cref="FeatureStatistics.ClsAttention"/> needs a CLS token and
+    /// excludes <see cref="FeatureStatistics.MeanReceivedAttention"/>.</param>
+    /// <exception cref="ArgumentException">The pixels are not [B, C, S, S], or the statistics cannot be computed for this tower.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The layer does not exist or is the embeddings (index 0).</exception>
-    public FeatureLayerOutput ForwardFeatureLayer(Tensor pixelValues, int layer)
+    public FeatureLayer ForwardFeatureLayer(Tensor pixelValues, int layer, FeatureStatistics statistics)
     {
         int index = ResolveHiddenStateIndex(layer);
         if (index == 0)
@@ -111,6 +113,7 @@ public abstract class VisionTransformer : nn.Module
                 "hidden_states[0] is the embeddings, which have no attention; VisionZip needs the output of an encoder layer");
         }
 
+        CheckStatistics(statistics);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var hidden = Embed(pixelValues);
@@ -119,8 +122,8 @@ public abstract class VisionTransformer : nn.Module
             hidden = Step(i, hidden);
         }
 
-        var (output, attention, metric) = _encoder.Layers[index - 1].ForwardWithStatistics(hidden, Config.HasCls);
-        return new FeatureLayerOutput(output, attention, metric, index, Config.HasCls);
+        var (output, attention, metric) = _encoder.Layers[index - 1].ForwardWithStatistics(hidden, statistics);
+        return new FeatureLayer(output, attention, metric, Config.HasCls);
     }
 
     /// <summary><c>post_layernorm</c> of <paramref name="hiddenStates"/> [..., D] (used by poolers, never by LLaVA).</summary>
@@ -150,6 +153,20 @@ public abstract class VisionTransformer : nn.Module
         }
 
         return EmbedCore(pixelValues.to(DType, Device));
+    }
+
+    private void CheckStatistics(FeatureStatistics statistics)
+    {
+        if (statistics.HasFlag(FeatureStatistics.ClsAttention) && !Config.HasCls)
+        {
+            throw new ArgumentException(
+                $"{Config.Architecture} has no CLS token, so it has no CLS attention row; ask for MeanReceivedAttention", nameof(statistics));
+        }
+
+        if (statistics.HasFlag(FeatureStatistics.ClsAttention) && statistics.HasFlag(FeatureStatistics.MeanReceivedAttention))
+        {
+            throw new ArgumentException("ask for one attention statistic: ClsAttention or MeanReceivedAttention, not both", nameof(statistics));
+        }
     }
 
     // One layer, freeing its input as soon as the output exists (peak memory: two hidden-state tensors).

@@ -35,6 +35,36 @@ public sealed class ChatCommandTests
     }
 
     [Fact]
+    public void FullContext_IsReportedAndTheChatGoesOn_ResetStartsOver()
+    {
+        using var scratch = new VisionZip.Tests.Generality.ScratchDirectory();
+        string model = VisionZip.Tests.Llava.SmallContextCheckpoint.Create(scratch, 200);
+        var questions = Enumerable.Range(0, 30).Select(i => $"Question {i}: what is there?").ToList();
+        questions.Insert(15, "/reset");
+        CliResult result = CliRunner.RunWithInput(string.Join('\n', questions) + "\n", "chat", "--model", model,
+            "--image", Fixtures.Path("images", "coffee.png"), "--greedy", "--max-new-tokens", "6");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(30, result.Output.Split('\n').Count(line => line.Contains("tokens prefilled", StringComparison.Ordinal)));
+        Assert.Contains(result.ErrorLines, line => line.Contains("context full: dropped", StringComparison.Ordinal));
+        Assert.Contains(result.ErrorLines, line => line.Contains("conversation reset", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RefusePolicy_ReportsTheFullContextAndAnswersTheNextQuestion()
+    {
+        using var scratch = new VisionZip.Tests.Generality.ScratchDirectory();
+        string model = VisionZip.Tests.Llava.SmallContextCheckpoint.Create(scratch, 200);
+        string tooLong = string.Join(' ', Enumerable.Repeat("describe", 150));
+        CliResult result = CliRunner.RunWithInput($"What is it?\n{tooLong}\nAnd now?\n", "chat", "--model", model,
+            "--image", Fixtures.Path("images", "coffee.png"), "--greedy", "--max-new-tokens", "4", "--context-policy", "refuse");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(2, result.Output.Split('\n').Count(line => line.Contains("tokens prefilled", StringComparison.Ordinal)));
+        Assert.Contains(result.ErrorLines, line => line.Contains("context full: the context is full", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void EndOfInput_EndsTheChat()
     {
         CliResult result = CliRunner.RunWithInput("", "chat", "--model", Llava);

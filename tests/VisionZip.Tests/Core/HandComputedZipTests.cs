@@ -150,7 +150,7 @@ public class HandComputedZipTests
         Assert.Equal((540, 100), (5 * ZipPresets.LlavaNext640.Dominant, 5 * ZipPresets.LlavaNext640.Contextual));
         Assert.Equal(17, ZipPresets.VideoLlava17.Total);
         Assert.Equal(136, 8 * ZipPresets.VideoLlava17.Total);
-        Assert.Equal(new ZipBudget(191, 30), ZipPresets.Default);
+        Assert.Equal(new ZipBudget(191, 30), ZipPresets.ReferenceRelease);
         Assert.Equal("54+10", ZipPresets.Llava15_64.ToString());
         Assert.Equal(64, ZipPresets.Llava15_64.Total);
     }

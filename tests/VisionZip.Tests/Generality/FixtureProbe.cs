@@ -3,6 +3,7 @@ using VisionZip.Models.IO;
 using VisionZip.Models.Language;
 using VisionZip.Models.Vision;
 using static TorchSharp.torch;
+using VisionZip.Tests.Support;
 
 namespace VisionZip.Tests.Generality;
 
@@ -127,7 +128,7 @@ internal static class FixtureProbe
         var pixels = RandomPixels(tower.Config, batch: 1, seed: 7);
         var vanilla = tower.EncodeVanilla(pixels);
         outputs.Add("tower.vanilla", vanilla);
-        using var zipped = tower.EncodeZipped(pixels, BudgetFor(tower));
+        using var zipped = tower.ZipWith(pixels, BudgetFor(tower));
         outputs.Add("zip.tokens", zipped.Tokens);
         outputs.Add("zip.kept", zipped.KeptIndices);
         outputs.Add("zip.targets", zipped.ContextualTargets);

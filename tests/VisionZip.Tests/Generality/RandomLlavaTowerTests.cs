@@ -56,7 +56,7 @@ public sealed class RandomLlavaTowerTests : IDisposable
             layers[0].Metric.to(ScalarType.Float32), budget, hasCls: true);
         Assert.True(ZipMargins.Dominant(statistic, budget.Dominant, hasCls: true) >= ZipMargins.Required, "dominant scores too close to a tie");
         Assert.True(ZipMargins.Assignment(layers[0].Metric, expected) >= ZipMargins.Required, "a merged token too close to two targets");
-        using var actual = tower.EncodeZipped(pixels, budget);
+        using var actual = tower.ZipWith(pixels, budget);
         TensorAssert.Equal(expected.KeptIndices, actual.KeptIndices, "kept");
         TensorAssert.Equal(expected.Assignment, actual.Assignment, "assignment");
         TensorAssert.Close(expected.Tokens, actual.Tokens, "zipped tokens");

@@ -57,11 +57,11 @@ public sealed class VisionGeometryTests(RandomTowers towers) : IClassFixture<Ran
     {
         var random = towers[name];
         Assert.Equal(hiddenStateIndex, random.Tower.FeatureHiddenStateIndex);
-        using var features = random.Tower.EncodeFeatureLayer(random.Pixels);
-        Assert.Equal(hiddenStateIndex, features.HiddenStateIndex);
+        using var features = random.Tower.ZipFeatures(random.Pixels);
+        Assert.Equal(hiddenStateIndex, random.Tower.FeatureHiddenStateIndex);
         TensorAssert.Close(random.ReferenceFeature, features.HiddenStates, $"{name} feature layer output");
-        TensorAssert.Close(random.ReferenceStatistic, features.Attention, $"{name} attention statistic");
-        TensorAssert.Close(random.ReferenceMetric, features.Metric, $"{name} metric");
+        TensorAssert.Close(random.ReferenceStatistic, features.Attention!, $"{name} attention statistic");
+        TensorAssert.Close(random.ReferenceMetric, features.Metric!, $"{name} metric");
     }
 
     [Theory]
@@ -94,7 +94,7 @@ public sealed class VisionGeometryTests(RandomTowers towers) : IClassFixture<Ran
         Assert.True(ZipMargins.Assignment(random.ReferenceMetric, expected) >= ZipMargins.Required,
             $"{name} {budget}: a merged token is too close to two targets for an exact comparison; pick another seed");
 
-        using var actual = random.Tower.EncodeZipped(random.Pixels, budget);
+        using var actual = random.Tower.ZipWith(random.Pixels, budget);
         Assert.Equal([2L, budget.Total, random.Config.HiddenSize], actual.Tokens.shape);
         TensorAssert.Equal(expected.KeptIndices, actual.KeptIndices, $"{name} {budget} kept");
         TensorAssert.Equal(expected.ContextualTargets, actual.ContextualTargets, $"{name} {budget} targets");
@@ -122,7 +122,7 @@ public sealed class VisionGeometryTests(RandomTowers towers) : IClassFixture<Ran
     public void Budgets_that_do_not_fit_are_rejected(string name, int dominant, int contextual)
     {
         var random = towers[name];
-        var error = Assert.Throws<ArgumentException>(() => random.Tower.EncodeZipped(random.Pixels, new ZipBudget(dominant, contextual)));
+        var error = Assert.Throws<ArgumentException>(() => random.Tower.ZipWith(random.Pixels, new ZipBudget(dominant, contextual)));
         Assert.Contains("budget", error.Message, StringComparison.Ordinal);
     }
 }

@@ -130,7 +130,7 @@ internal static class FuzzTargets
         foreach (var template in new[] { ChatTemplate.Llava15(), ChatTemplate.ChatMl(), ChatTemplate.MistralInstruct() })
         {
             string prompt = template.Render(conversation, addGenerationPrompt: true);
-            Assert.Contains(text, prompt); // the user's text is carried verbatim, whatever it holds
+            Assert.Contains(text, prompt, StringComparison.Ordinal); // the user's text is carried verbatim, whatever it holds
             LlamaTokenizer.Value.Encode(prompt);
         }
 

@@ -1,5 +1,6 @@
 using VisionZip.Models.Vision;
 using static TorchSharp.torch;
+using VisionZip.Tests.Support;
 
 namespace VisionZip.Tests.Vision;
 
@@ -46,13 +47,13 @@ public sealed class ClipParityTests() : TowerParityTests(FixtureName)
     public void Feature_layer_statistics_match()
     {
         using var scope = NewDisposeScope();
-        using var features = Tower.EncodeFeatureLayer(Golden["pixel_values"]);
+        using var features = Tower.ZipFeatures(Golden["pixel_values"]);
         Assert.True(features.HasCls);
-        Assert.Equal(3, features.HiddenStateIndex);
+        Assert.Equal(3, Tower.FeatureHiddenStateIndex);
         Golden.Close("hidden_states.3", features.HiddenStates);
-        Golden.Close("layer_m2.cls_attention", features.Attention);
-        Golden.Close("layer_m2.metric", features.Metric);
-        Golden.Close("layer_m2.scores", features.Attention.sum(1).narrow(1, 1, 576));
+        Golden.Close("layer_m2.cls_attention", features.Attention!);
+        Golden.Close("layer_m2.metric", features.Metric!);
+        Golden.Close("layer_m2.scores", features.Attention!.sum(1).narrow(1, 1, 576));
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public sealed class ClipParityTests() : TowerParityTests(FixtureName)
     {
         using var scope = NewDisposeScope();
         var pixels = Golden["pixel_values"];
-        using var zipped = Tower.EncodeZipped([pixels[1], pixels[0]], new ZipBudget(54, 10));
+        using var zipped = Tower.ZipWith([pixels[1], pixels[0]], new ZipBudget(54, 10));
         var golden = Golden["zip.54_10.tokens"];
         Golden.Equal("zip.54_10.kept", zipped.KeptIndices.flip(0));
         Support.TensorAssert.Close(golden[1], zipped.Tokens[0], "image 0 of the list = golden row 1");
@@ -87,7 +88,7 @@ public sealed class ClipParityTests() : TowerParityTests(FixtureName)
         long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         for (int i = 0; i < 2; i++)
         {
-            using (var zipped = Tower.EncodeZipped(pixels, new ZipBudget(54, 10)))
+            using (var zipped = Tower.ZipWith(pixels, new ZipBudget(54, 10)))
             {
             }
 

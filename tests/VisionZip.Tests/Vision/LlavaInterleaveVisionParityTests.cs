@@ -1,5 +1,6 @@
 using VisionZip.Models.Vision;
 using static TorchSharp.torch;
+using VisionZip.Tests.Support;
 
 namespace VisionZip.Tests.Vision;
 
@@ -29,11 +30,11 @@ public sealed class LlavaInterleaveVisionParityTests : IDisposable
     public void Feature_layer_matches()
     {
         using var scope = NewDisposeScope();
-        using var features = _tower.EncodeFeatureLayer(_golden["pixel_values"]);
+        using var features = _tower.ZipFeatures(_golden["pixel_values"]);
         _golden.Close("vision.hidden_states_m1", features.HiddenStates);
-        _golden.Close("vision.mean_received_attention_m1", features.Attention);
-        _golden.Close("vision.metric_m1", features.Metric);
-        _golden.Close("vision.scores_m1", features.Attention.mean([1]));
+        _golden.Close("vision.mean_received_attention_m1", features.Attention!);
+        _golden.Close("vision.metric_m1", features.Metric!);
+        _golden.Close("vision.scores_m1", features.Attention!.mean([1]));
     }
 
     [Fact]
@@ -49,7 +50,7 @@ public sealed class LlavaInterleaveVisionParityTests : IDisposable
     public void Zipped_and_projected_tokens_match()
     {
         using var scope = NewDisposeScope();
-        using var zipped = _tower.EncodeZipped(_golden["pixel_values"], new ZipBudget(54, 10));
+        using var zipped = _tower.ZipWith(_golden["pixel_values"], new ZipBudget(54, 10));
         _golden.Equal("zip.kept", zipped.KeptIndices);
         _golden.Equal("zip.targets", zipped.ContextualTargets);
         _golden.Equal("zip.assignment", zipped.Assignment);

@@ -1,5 +1,6 @@
 using VisionZip.Models.Vision;
 using static TorchSharp.torch;
+using VisionZip.Tests.Support;
 
 namespace VisionZip.Tests.Vision;
 
@@ -21,17 +22,17 @@ public sealed class LlavaNextVisionParityTests : IDisposable
     {
         using var scope = NewDisposeScope();
         Assert.Equal(ScalarType.Float32, _tower.DType);
-        using var features = _tower.EncodeFeatureLayer(Images());
+        using var features = _tower.ZipFeatures(Images());
         _golden.Close("vision.hidden_states_m2", features.HiddenStates);
-        _golden.Close("vision.cls_attention_m2", features.Attention);
-        _golden.Close("vision.metric_m2", features.Metric);
+        _golden.Close("vision.cls_attention_m2", features.Attention!);
+        _golden.Close("vision.metric_m2", features.Metric!);
     }
 
     [Fact]
     public void Every_image_is_zipped_on_its_own()
     {
         using var scope = NewDisposeScope();
-        using var zipped = _tower.EncodeZipped(Images(), new ZipBudget(14, 4));
+        using var zipped = _tower.ZipWith(Images(), new ZipBudget(14, 4));
         _golden.Equal("zip.kept", zipped.KeptIndices);
         _golden.Equal("zip.targets", zipped.ContextualTargets);
         _golden.Equal("zip.assignment", zipped.Assignment);
@@ -50,7 +51,7 @@ public sealed class LlavaNextVisionParityTests : IDisposable
         double error = (lowPrecision.to(ScalarType.Float32) - reference).abs().max().item<float>();
         double scale = reference.abs().max().item<float>();
         Assert.True(error < 0.05 * scale, $"bfloat16 max error {error} vs scale {scale}");
-        using var zipped = half.EncodeZipped(Images(), new ZipBudget(14, 4));
+        using var zipped = half.ZipWith(Images(), new ZipBudget(14, 4));
         Assert.Equal(ScalarType.BFloat16, zipped.Tokens.dtype);
         Assert.Equal([4L, 18, 64], zipped.Tokens.shape);
     }

@@ -1,5 +1,6 @@
 using VisionZip.Models.Vision;
 using static TorchSharp.torch;
+using VisionZip.Tests.Support;
 
 namespace VisionZip.Tests.Vision;
 
@@ -34,10 +35,10 @@ public sealed class LlavaVisionParityTests : IDisposable
     public void Feature_layer_matches(string mode)
     {
         using var scope = NewDisposeScope();
-        using var features = _tower.EncodeFeatureLayer(_golden[$"{mode}.pixel_values"]);
+        using var features = _tower.ZipFeatures(_golden[$"{mode}.pixel_values"]);
         _golden.Close($"{mode}.vision.hidden_states_m2", features.HiddenStates);
-        _golden.Close($"{mode}.vision.cls_attention_m2", features.Attention);
-        _golden.Close($"{mode}.vision.metric_m2", features.Metric);
+        _golden.Close($"{mode}.vision.cls_attention_m2", features.Attention!);
+        _golden.Close($"{mode}.vision.metric_m2", features.Metric!);
         var vanilla = _tower.EncodeVanilla(_golden[$"{mode}.pixel_values"]);
         TorchSharp.torch.Tensor expected = _golden[$"{mode}.vision.hidden_states_m2"];
         Support.TensorAssert.Close(expected.narrow(1, 1, 576), vanilla, $"{mode} vanilla features");
@@ -49,7 +50,7 @@ public sealed class LlavaVisionParityTests : IDisposable
     public void Zipped_and_projected_tokens_match(string mode)
     {
         using var scope = NewDisposeScope();
-        using var zipped = _tower.EncodeZipped(_golden[$"{mode}.pixel_values"], new ZipBudget(54, 10));
+        using var zipped = _tower.ZipWith(_golden[$"{mode}.pixel_values"], new ZipBudget(54, 10));
         _golden.Equal($"{mode}.zip.kept", zipped.KeptIndices);
         _golden.Equal($"{mode}.zip.targets", zipped.ContextualTargets);
         _golden.Equal($"{mode}.zip.assignment", zipped.Assignment);

@@ -1,5 +1,6 @@
 using VisionZip.Models.Vision;
 using static TorchSharp.torch;
+using VisionZip.Tests.Support;
 
 namespace VisionZip.Tests.Vision;
 
@@ -31,12 +32,12 @@ public sealed class SiglipParityTests() : TowerParityTests(FixtureName)
     public void Feature_layer_statistics_match()
     {
         using var scope = NewDisposeScope();
-        using var features = Tower.EncodeFeatureLayer(Golden["pixel_values"]);
+        using var features = Tower.ZipFeatures(Golden["pixel_values"]);
         Assert.False(features.HasCls);
         Golden.Close("hidden_states.3", features.HiddenStates);
-        Golden.Close("layer_m2.mean_received_attention_per_head", features.Attention);
-        Golden.Close("layer_m2.metric", features.Metric);
-        Golden.Close("layer_m2.scores", features.Attention.mean([1]));
+        Golden.Close("layer_m2.mean_received_attention_per_head", features.Attention!);
+        Golden.Close("layer_m2.metric", features.Metric!);
+        Golden.Close("layer_m2.scores", features.Attention!.mean([1]));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using VisionZip.Models.Vision;
 using static TorchSharp.torch;
+using VisionZip.Tests.Support;
 
 namespace VisionZip.Tests.Vision;
 
@@ -38,7 +39,7 @@ public abstract class TowerParityTests : IDisposable
     protected void AssertZipMatches(int dominant, int contextual)
     {
         using var scope = NewDisposeScope();
-        using var zipped = Tower.EncodeZipped(Golden["pixel_values"], new ZipBudget(dominant, contextual));
+        using var zipped = Tower.ZipWith(Golden["pixel_values"], new ZipBudget(dominant, contextual));
         string name = $"zip.{dominant}_{contextual}";
         Golden.Equal($"{name}.kept", zipped.KeptIndices);
         Golden.Equal($"{name}.targets", zipped.ContextualTargets);

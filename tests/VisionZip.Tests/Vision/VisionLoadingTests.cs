@@ -132,7 +132,7 @@ public sealed class VisionLoadingTests
         using var scope = NewDisposeScope();
         var pixels = randn(2, 3, 28, 28);
         Assert.Equal([2L, 4, 32], tower.EncodeVanilla(pixels).shape);
-        using var zipped = tower.EncodeZipped(pixels, new ZipBudget(2, 1));
+        using var zipped = tower.ZipWith(pixels, new ZipBudget(2, 1));
         Assert.Equal([2L, 3, 32], zipped.Tokens.shape);
     }
 
