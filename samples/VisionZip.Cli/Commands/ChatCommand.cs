@@ -20,6 +20,7 @@ public sealed class ChatCommand
     private readonly Option<string?> _imageMode = CommonOptions.ImageMode();
     private readonly Option<string> _dtype = CommonOptions.DType();
     private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<string[]> _adapters = CommonOptions.ProjectorAdapter();
     private readonly Option<string> _contextPolicy = new("--context-policy")
     {
         Description = "When the context is full: 'drop-oldest' (drop the oldest turns, keep the system prompt, re-prefill the rest) or 'refuse' (report it and keep the conversation as it is; /reset starts over).",
@@ -39,6 +40,7 @@ public sealed class ChatCommand
         Command.Options.Add(_dtype);
         Command.Options.Add(_device);
         Command.Options.Add(_contextPolicy);
+        Command.Options.Add(_adapters);
         Command.SetAction(Run);
     }
 
@@ -65,7 +67,8 @@ public sealed class ChatCommand
             "refuse" => Models.Llava.ContextPolicy.Refuse,
             var other => throw new CliUsageException($"--context-policy must be drop-oldest or refuse (got '{other}')"),
         };
-        var request = new ChatRequest(model, image, parse.GetValue(_generation.MaxNewTokens), sampling, stops, zip, parse.GetValue(_imageMode), compute, policy);
+        var request = new ChatRequest(model, image, parse.GetValue(_generation.MaxNewTokens), sampling, stops, zip, parse.GetValue(_imageMode), compute, policy,
+            [.. (parse.GetValue(_adapters) ?? []).Select(path => InputFile.Existing(path, "--projector-adapter"))]);
         return ChatLoop.Run(_context, request);
     }
 }
@@ -80,6 +83,7 @@ public sealed class ChatCommand
 /// <param name="ImageMode">'crop', 'pad' or null.</param>
 /// <param name="Compute">dtype and device.</param>
 /// <param name="ContextPolicy">What to do when the context is full.</param>
+/// <param name="ProjectorAdapters">Tuned projector adapters to use.</param>
 public sealed record ChatRequest(
     ModelDirectory Model,
     string? Image,
@@ -89,4 +93,5 @@ public sealed record ChatRequest(
     ZipChoice Zip,
     string? ImageMode,
     ComputeSettings Compute,
-    Models.Llava.ContextPolicy ContextPolicy);
+    Models.Llava.ContextPolicy ContextPolicy,
+    IReadOnlyList<string> ProjectorAdapters);

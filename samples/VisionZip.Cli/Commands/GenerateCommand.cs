@@ -42,6 +42,7 @@ public sealed class GenerateCommand
         Description = "Print one JSON object (text, token ids, visual token counts, prefill time, decode speed, KV cache size) instead of streaming.",
     };
 
+    private readonly Option<string[]> _adapters = CommonOptions.ProjectorAdapter();
     private readonly Option<string?> _logitsOut = new("--logits-out")
     {
         Description = "Also write input_ids, prefill_logits, step_logits and generated_ids to this .safetensors file.",
@@ -58,6 +59,7 @@ public sealed class GenerateCommand
         Command.Options.Add(_prompt);
         Command.Options.Add(_raw);
         Command.Options.Add(_inputIds);
+        Command.Options.Add(_adapters);
         _generation.AddTo(Command);
         _zip.AddTo(Command);
         Command.Options.Add(_imageMode);
@@ -116,7 +118,8 @@ public sealed class GenerateCommand
         ComputeSettings compute = ComputeSettings.Resolve(parse.GetValue(_dtype)!, parse.GetValue(_device)!);
         var request = new GenerateRequest(
             model, images, prompt, raw, inputIds, parse.GetValue(_generation.MaxNewTokens), sampling, stops, zip,
-            parse.GetValue(_imageMode), compute, parse.GetValue(_json), logitsOut);
+            parse.GetValue(_imageMode), compute, parse.GetValue(_json), logitsOut,
+            [.. (parse.GetValue(_adapters) ?? []).Select(path => InputFile.Existing(path, "--projector-adapter"))]);
         return GeneratePipeline.Run(_context, request);
     }
 }

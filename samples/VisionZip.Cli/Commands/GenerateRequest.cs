@@ -41,6 +41,8 @@ public sealed record SamplingChoice(bool? Greedy, double? Temperature, double? T
 /// <param name="Compute">dtype and device.</param>
 /// <param name="Json">Print one JSON object instead of streaming text.</param>
 /// <param name="LogitsOut">Full path of the logits safetensors, or null.</param>
+/// <param name="ProjectorAdapters">Tuned projector adapter files to use, or null.</param>
+/// <param name="ProjectorAdapters">Tuned projector adapters to use.</param>
 public sealed record GenerateRequest(
     ModelDirectory Model,
     IReadOnlyList<string> Images,
@@ -54,4 +56,5 @@ public sealed record GenerateRequest(
     string? ImageMode,
     ComputeSettings Compute,
     bool Json,
-    string? LogitsOut);
+    string? LogitsOut,
+    IReadOnlyList<string>? ProjectorAdapters = null);

@@ -32,6 +32,14 @@ public static class CommonOptions
     };
 
     /// <summary><c>--out FILE</c>: written atomically, only when the run succeeds.</summary>
+    /// <summary><c>--projector-adapter FILE</c>: a projector tuned by <c>visionzip tune</c> (repeatable, one per budget).</summary>
+    public static Option<string[]> ProjectorAdapter() => new("--projector-adapter")
+    {
+        Description = "A projector adapter from 'visionzip tune' (VisionZip\u2021): used for images reduced with the budget and reducer it was tuned for (repeatable).",
+        HelpName = "FILE",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public static Option<string> Out(string description, bool required = true) => new("--out")
     {
         Description = description + " Written only when the run succeeds; an existing file is replaced atomically.",

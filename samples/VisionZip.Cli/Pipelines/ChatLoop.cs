@@ -20,6 +20,7 @@ public static class ChatLoop
     public static int Run(CliContext context, ChatRequest request)
     {
         using VisionLanguageModel pipeline = context.Status("Loading model", () => ModelLoader.Load(request.Model, request.Compute));
+        ModelLoader.AddAdapters(pipeline, request.ProjectorAdapters);
         var encodeOptions = request.Zip.ToOptions(pipeline, ModelLoader.Mode(request.ImageMode));
         using var session = new ChatSession(pipeline, encodeOptions, contextPolicy: request.ContextPolicy);
         GenerationOptions options = request.Sampling.Apply(pipeline.DefaultGenerationOptions) with

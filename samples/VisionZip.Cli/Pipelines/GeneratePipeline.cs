@@ -31,6 +31,7 @@ public static class GeneratePipeline
             return 0;
         }
 
+        ModelLoader.AddAdapters(model, request.ProjectorAdapters);
         var options = request.Zip.ToOptions(model, ModelLoader.Mode(request.ImageMode));
         List<EncodedImage> images = ModelLoader.EncodeImages(model, request.Images, options);
         try

@@ -14,6 +14,22 @@ internal static class ModelLoader
     public static VisionLanguageModel Load(ModelDirectory model, ComputeSettings compute, ModelParts parts = ModelParts.All) =>
         ModelErrors.Wrap(model, () => VisionLanguageModel.Load(model.Path, compute.DType, compute.Device, parts));
 
+    /// <summary>Adds every <c>--projector-adapter</c> to the loaded model; a refused adapter names the option and the file.</summary>
+    public static void AddAdapters(VisionLanguageModel model, IReadOnlyList<string>? paths)
+    {
+        foreach (string path in paths ?? [])
+        {
+            try
+            {
+                model.AddProjectorAdapter(path);
+            }
+            catch (Exception e) when (e is VisionZipException or InvalidDataException or InvalidOperationException or IOException)
+            {
+                throw new CliException($"--projector-adapter {path}: {CliApp.OneLine(e.Message)}", e);
+            }
+        }
+    }
+
     /// <summary>The <c>--image-mode</c> value as the library's mode (null = the processor's default).</summary>
     public static ImageMode Mode(string? imageMode) => imageMode switch
     {

@@ -78,4 +78,44 @@ public sealed class TuneCommandTests
         CliRunner.AssertOneLineError(CliRunner.Run([.. args]), mention);
         Assert.False(File.Exists(scratch.Sub("a.safetensors")));
     }
+
+    [Fact]
+    public void An_adapter_changes_generate_only_through_the_projector()
+    {
+        using var scratch = new ScratchDirectory();
+        SyntheticPhotos.WritePngs(scratch.Sub("photos"), 4);
+        string adapter = scratch.Sub("adapter.safetensors");
+        Assert.Equal(0, CliRunner.Run("tune", "--model", Model, "--images", scratch.Sub("photos"), "--steps", "20", "--lr", "1e-2",
+            "--answer-tokens", "3", "--eval-every", "0", "--out", adapter).ExitCode);
+        string photo = Fixtures.Path("images", "coffee.png");
+        string[] common = ["generate", "--model", Model, "--image", photo, "--prompt", "What is shown?", "--greedy", "--max-new-tokens", "6", "--json"];
+
+        JsonElement Run(params string[] extra)
+        {
+            var result = CliRunner.Run([.. common, .. extra]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            return JsonDocument.Parse(result.Output).RootElement.Clone();
+        }
+
+        // The zipped image (54+10, what the adapter was tuned for) goes through the tuned projector; vanilla never does.
+        string zipped = Run().GetProperty("token_ids").ToString();
+        string zippedTuned = Run("--projector-adapter", adapter).GetProperty("token_ids").ToString();
+        string vanilla = Run("--no-zip").GetProperty("token_ids").ToString();
+        string vanillaWithAdapter = Run("--no-zip", "--projector-adapter", adapter).GetProperty("token_ids").ToString();
+        Assert.Equal(vanilla, vanillaWithAdapter);
+        Assert.NotEqual(zipped, zippedTuned);
+
+        // A library user gets the same: the tuned projector replaces only the zipped image's projection.
+        using var model = VisionZip.Models.VisionLanguageModel.Load(Model);
+        using var before = model.EncodeImage(photo, new ZipBudget(54, 10));
+        model.AddProjectorAdapter(adapter);
+        using var after = model.EncodeImage(photo, new ZipBudget(54, 10));
+        Assert.True(before.ImageFeatures.equal(after.ImageFeatures).all().item<bool>(), "the encoder and reducer must not change");
+        Assert.False(before.Projected!.allclose(after.Projected!), "the projection should change");
+        Assert.Equal([(VisualTokenReducers.VisionZip, new ZipBudget(54, 10))], model.ProjectorAdapters);
+
+        var refused = CliRunner.Run("generate", "--model", Fixtures.Path("llava-interleave-qwen-tiny-hf"), "--image", photo, "--prompt", "Hi",
+            "--projector-adapter", adapter);
+        CliRunner.AssertOneLineError(refused, "--projector-adapter", "another checkpoint");
+    }
 }
