@@ -13,7 +13,7 @@ namespace VisionZip.Cli.Commands;
 /// <param name="TopK">Keep the k best, 0 = off (sampling).</param>
 /// <param name="Seed">Random seed (sampling).</param>
 /// <param name="RepetitionPenalty">Penalty on tokens already present, 1 = off.</param>
-public sealed record SamplingChoice(bool? Greedy, double? Temperature, double? TopP, int? TopK, long? Seed, double? RepetitionPenalty)
+internal sealed record SamplingChoice(bool? Greedy, double? Temperature, double? TopP, int? TopK, long? Seed, double? RepetitionPenalty)
 {
     /// <summary>Applies the choice over <paramref name="defaults"/>.</summary>
     public VisionZip.Models.Generation.GenerationOptions Apply(VisionZip.Models.Generation.GenerationOptions defaults) => defaults with
@@ -41,7 +41,7 @@ public sealed record SamplingChoice(bool? Greedy, double? Temperature, double? T
 /// <param name="Compute">dtype and device.</param>
 /// <param name="Json">Print one JSON object instead of streaming text.</param>
 /// <param name="LogitsOut">Full path of the logits safetensors, or null.</param>
-public sealed record GenerateRequest(
+internal sealed record GenerateRequest(
     ModelDirectory Model,
     IReadOnlyList<string> Images,
     string? Prompt,
