@@ -267,8 +267,12 @@ public sealed class VisionLanguageModel : IDisposable
         return part;
     }
 
-    private InvalidOperationException Missing(string what) =>
-        new($"{Directory} is a {Kind} checkpoint: it lacks {what}");
+    private InvalidOperationException Missing(string what)
+    {
+        // A LLaVA without its language model was loaded that way on purpose: say so rather than blame the checkpoint.
+        string loaded = Kind.IsLlava() && _languageModel is null ? $" loaded with {nameof(ModelParts)}.{nameof(ModelParts.Vision)}" : "";
+        return new($"{Directory} is a {Kind} checkpoint{loaded}: it lacks {what}");
+    }
 
     /// <summary>Decodes an image file and encodes it (see <see cref="EncodeImage(RgbImage, ImageEncodeOptions)"/>).</summary>
     /// <param name="path">A PNG, JPEG, WebP, ... file.</param>

@@ -68,6 +68,23 @@ public sealed class CheckpointKindTests
     }
 
     [Fact]
+    public void A_llava_loaded_for_vision_only_encodes_and_says_why_it_cannot_generate()
+    {
+        using var model = VisionLanguageModel.Load(Fixtures.Path("llava-1.5-tiny-hf"), parts: ModelParts.Vision);
+        Assert.True(model.HasVision);
+        Assert.False(model.HasLanguageModel);
+        var image = ImageDecoder.Load(Fixtures.Path("images", "astronaut.png"));
+        using (var encoded = model.EncodeImage(image, ImageEncodeOptions.Zip(model.DefaultBudget)))
+        {
+            Assert.Equal(model.DefaultBudget.Total, encoded.TokenCount);
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => model.Generate([1L, 2L], []));
+        Assert.Contains("ModelParts.Vision", error.Message, StringComparison.Ordinal);
+        Assert.Contains("language model", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_decoder_checks_prompt_ids_but_refuses_images_naming_its_kind()
     {
         using var model = VisionLanguageModel.Load(Fixtures.Path("llama-tiny"));
