@@ -40,6 +40,7 @@ public sealed class VisionLanguageModel : IDisposable
     private readonly ChatTemplate? _chatTemplate;
     private readonly IImageLayout? _imageLayout;
     private readonly TextGenerator? _generator;
+    private readonly TileEncoder? _tiles;
     private bool _disposed;
 
     private VisionLanguageModel(string directory, CheckpointKind kind, LoadedParts parts)
@@ -55,6 +56,7 @@ public sealed class VisionLanguageModel : IDisposable
         _imageProcessor = parts.ImageProcessor;
         _chatTemplate = parts.ChatTemplate;
         _imageLayout = parts.ImageLayout;
+        _tiles = parts.Tiles;
         DefaultGenerationOptions = parts.Generation ?? new GenerationOptions();
         if (_languageModel is { } model)
         {
@@ -171,6 +173,38 @@ public sealed class VisionLanguageModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Uses a projector tuned by <c>visionzip tune</c> (VisionZip‡) for the images encoded with the reducer and budget it was
+    /// tuned for; others keep the checkpoint's projector. Several adapters (one per budget) may be added. Call it before
+    /// encoding, not concurrently with it.
+    /// </summary>
+    /// <param name="path">The adapter file.</param>
+    /// <exception cref="InvalidOperationException">The checkpoint has no projector (not a LLaVA).</exception>
+    /// <exception cref="InvalidDataException">Not an adapter, tuned on another checkpoint (fingerprint), or tensors that do not fit.</exception>
+    public void AddProjectorAdapter(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var projector = Projector;
+        using var adapter = Tuning.ProjectorAdapter.Read(path);
+        var tuned = LlavaMultiModalProjector.CreateRandom(projector.InputSize, projector.OutputSize, projector.Activation, projector.DType, projector.Device);
+        try
+        {
+            adapter.ApplyTo(tuned, Directory, path);
+        }
+        catch
+        {
+            tuned.Dispose();
+            throw;
+        }
+
+        // Pooling uses only the total, so its key is total+0 (as the encode path looks it up).
+        var budget = adapter.Reducer == VisualTokenReducers.Pool ? new ZipBudget(adapter.Budget.Total, 0) : adapter.Budget;
+        _tiles!.AddTunedProjector(adapter.Reducer, budget, tuned);
+    }
+
+    /// <summary>The projector adapters in use, as (reducer, budget) pairs.</summary>
+    public IReadOnlyList<(string Reducer, ZipBudget Budget)> ProjectorAdapters => [.. _tiles?.TunedProjectors.Keys ?? []];
+
     /// <summary>A new KV cache for <see cref="LanguageModel"/>.</summary>
     public KvCache CreateCache() => LanguageModel.CreateCache();
 
@@ -257,6 +291,7 @@ public sealed class VisionLanguageModel : IDisposable
         {
             Config = config, TensorNames = names, VisionTower = visionTower, Projector = projector, LanguageModel = languageModel,
             Tokenizer = tokenizer, ImageProcessor = imageProcessor, ChatTemplate = chatTemplate, Generation = generation, ImageLayout = layout,
+            Tiles = tiles,
         };
     }
 
@@ -516,6 +551,7 @@ public sealed class VisionLanguageModel : IDisposable
 
         _disposed = true;
         (_imageLayout as IDisposable)?.Dispose();
+        _tiles?.DisposeTuned();
         (_tokenizer as IDisposable)?.Dispose();
         _projector?.Dispose();
         _visionTower?.Dispose();
@@ -583,6 +619,7 @@ public sealed class VisionLanguageModel : IDisposable
         public ImageProcessor? ImageProcessor { get; init; }
         public ChatTemplate? ChatTemplate { get; init; }
         public IImageLayout? ImageLayout { get; init; }
+        public TileEncoder? Tiles { get; init; }
         public GenerationOptions? Generation { get; init; }
     }
 

@@ -220,6 +220,19 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
         return Run(embeddings, cache, logits).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Every position's logits for input embeddings WITH autograd (no <c>no_grad</c>, no cache), so gradients reach
+    /// whatever produced <paramref name="inputsEmbeds"/>; the weights stay frozen (they never require gradients). For
+    /// training a module in front of the language model (projector tuning).
+    /// </summary>
+    /// <param name="inputsEmbeds">[B, T, hidden] in <see cref="DType"/> on <see cref="Device"/>.</param>
+    /// <returns>float32 logits [B, T, vocab].</returns>
+    internal Tensor ForwardForTraining(Tensor inputsEmbeds)
+    {
+        using var scope = NewDisposeScope();
+        return Run(inputsEmbeds.to(DType, Device), null, LogitsSelection.AllPositions).MoveToOuterDisposeScope();
+    }
+
     private Tensor Run(Tensor embeddings, KvCache? cache, LogitsSelection selection)
     {
         long seqLen = embeddings.shape[1];

@@ -127,7 +127,8 @@ public sealed class ChatSession : IDisposable
     /// <param name="images">Images attached to this question (rendered before its text); null or empty for none.</param>
     /// <param name="options">Sampling and stop rules; null = the pipeline's defaults.</param>
     /// <param name="cancellationToken">Checked before the prefill and between tokens.</param>
-    /// <exception cref="ArgumentException">Invalid options, or the context would overflow.</exception>
+    /// <exception cref="ArgumentException">Invalid options.</exception>
+    /// <exception cref="Errors.ContextFullException">The context would overflow.</exception>
     public ChatTurn Ask(string question, IReadOnlyList<RgbImage>? images = null, GenerationOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -155,7 +156,8 @@ public sealed class ChatSession : IDisposable
     /// <param name="onText">Receives every new piece of the reply's text.</param>
     /// <param name="options">Sampling and stop rules; null = the pipeline's defaults.</param>
     /// <param name="cancellationToken">Checked before the prefill and between tokens.</param>
-    /// <exception cref="ArgumentException">Invalid options, or the context would overflow.</exception>
+    /// <exception cref="ArgumentException">Invalid options.</exception>
+    /// <exception cref="Errors.ContextFullException">The context would overflow.</exception>
     public async Task<ChatTurn> AskAsync(string question, IReadOnlyList<RgbImage>? images, Action<string> onText,
         GenerationOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -10,6 +10,8 @@ namespace VisionZip.Models.Llava;
 /// <remarks>Holds no state of its own; the tower and projector belong to the model. Results are in the caller's dispose scope.</remarks>
 internal sealed class TileEncoder(VisionTower tower, LlavaMultiModalProjector? projector, ScalarType textType, Device device)
 {
+    private readonly Dictionary<(string Reducer, ZipBudget Budget), LlavaMultiModalProjector> _tuned = [];
+
     /// <summary>The vision tower.</summary>
     public VisionTower Tower { get; } = tower;
 
@@ -18,6 +20,31 @@ internal sealed class TileEncoder(VisionTower tower, LlavaMultiModalProjector? p
 
     /// <summary>The language model's device.</summary>
     public Device Device { get; } = device;
+
+    /// <summary>Projector adapters in use, keyed by the reducer and budget they were tuned for.</summary>
+    public IReadOnlyDictionary<(string Reducer, ZipBudget Budget), LlavaMultiModalProjector> TunedProjectors => _tuned;
+
+    /// <summary>Uses <paramref name="tuned"/> instead of the checkpoint's projector for tiles reduced by that reducer and budget.</summary>
+    public void AddTunedProjector(string reducer, ZipBudget budget, LlavaMultiModalProjector tuned)
+    {
+        if (_tuned.Remove((reducer, budget), out var previous))
+        {
+            previous.Dispose();
+        }
+
+        _tuned[(reducer, budget)] = tuned;
+    }
+
+    /// <summary>Frees the tuned projectors.</summary>
+    public void DisposeTuned()
+    {
+        foreach (var tuned in _tuned.Values)
+        {
+            tuned.Dispose();
+        }
+
+        _tuned.Clear();
+    }
 
     /// <summary>Tokens per tile after reduction (vanilla: the feature selection's count); checks the reducer first.</summary>
     /// <exception cref="ArgumentException">The reducer does not fit the tower's tokens.</exception>
@@ -55,11 +82,24 @@ internal sealed class TileEncoder(VisionTower tower, LlavaMultiModalProjector? p
             features = reduction.Tokens;
         }
 
-        Tensor? projected = projector is null ? null : projector.call(features).to(TextType, Device);   // [n, T, D]
-        var projectorTime = projector is null ? TimeSpan.Zero : clock.Lap();
+        var chosen = ProjectorFor(reducer);
+        Tensor? projected = chosen is null ? null : chosen.call(features).to(TextType, Device);         // [n, T, D]
+        var projectorTime = chosen is null ? TimeSpan.Zero : clock.Lap();
         // The reduction's tensors (its tokens are the features) leave the scope once, together.
         features = reduction is null ? features.MoveToOuterDisposeScope() : reduction.MoveToOuterDisposeScope().Tokens;
         return new TileEncoding(features, projected?.MoveToOuterDisposeScope(), reduction, vision, reduce, projectorTime);
+    }
+
+    // The projector tuned for this reducer and budget when one was added (VisionZip‡), else the checkpoint's.
+    private LlavaMultiModalProjector? ProjectorFor(IVisualTokenReducer? reducer)
+    {
+        var budget = reducer switch
+        {
+            VisionZipReducer zip => zip.Budget,
+            SpatialPoolReducer pool => new ZipBudget(pool.Tokens, 0),
+            _ => (ZipBudget?)null,
+        };
+        return reducer is not null && budget is { } b && _tuned.TryGetValue((reducer.Name, b), out var tuned) ? tuned : projector;
     }
 }
 
