@@ -12,7 +12,7 @@ namespace VisionZip.Cli;
 /// The <c>visionzip</c> command, runnable in-process: <see cref="Run(string[], TextWriter, TextWriter, TextReader?)"/>
 /// parses the arguments, runs the command and turns every failure into a one-line error and a non-zero exit code.
 /// </summary>
-public static class CliApp
+internal static class CliApp
 {
     /// <summary>Program name used in messages.</summary>
     public const string Name = "visionzip";

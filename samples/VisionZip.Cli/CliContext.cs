@@ -3,7 +3,7 @@ using Spectre.Console;
 namespace VisionZip.Cli;
 
 /// <summary>Where a run reads and writes: the streams <see cref="CliApp.Run(string[], TextWriter, TextWriter, TextReader?)"/> was given.</summary>
-public sealed class CliContext
+internal sealed class CliContext
 {
     /// <summary>Creates a context over the given streams.</summary>
     public CliContext(TextWriter output, TextWriter error, TextReader input)

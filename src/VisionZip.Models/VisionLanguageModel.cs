@@ -302,8 +302,12 @@ public sealed class VisionLanguageModel : IDisposable
         return part;
     }
 
-    private InvalidOperationException Missing(string what) =>
-        new($"{Directory} is a {Kind} checkpoint: it has no {what}");
+    private InvalidOperationException Missing(string what)
+    {
+        // A LLaVA without its language model was loaded that way on purpose: say so rather than blame the checkpoint.
+        string loaded = Kind.IsLlava() && _languageModel is null ? $" loaded with {nameof(ModelParts)}.{nameof(ModelParts.Vision)}" : "";
+        return new($"{Directory} is a {Kind} checkpoint{loaded}: it lacks {what}");
+    }
 
     /// <summary>Decodes an image file and encodes it (see <see cref="EncodeImage(RgbImage, ImageEncodeOptions)"/>).</summary>
     /// <param name="path">A PNG, JPEG, WebP, ... file.</param>
@@ -459,8 +463,9 @@ public sealed class VisionLanguageModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         ArgumentNullException.ThrowIfNull(images);
+        var languageModel = PromptModel(images);
         var placeholders = Locate(inputIds, images);
-        return PromptEmbeddings.Merge(placeholders, [.. images.Select(i => i.Projected!)], LanguageModel.EmbedTokens, Device);
+        return PromptEmbeddings.Merge(placeholders, [.. images.Select(i => i.Projected!)], languageModel.EmbedTokens, Device);
     }
 
     /// <summary>
@@ -487,14 +492,17 @@ public sealed class VisionLanguageModel : IDisposable
 
     /// <summary>
     /// Generates a reply: builds <c>inputs_embeds</c> for the prompt and its images, prefills them (last-position logits
-    /// only) and decodes token by token through <see cref="Generator"/>.
+    /// only) and decodes token by token through <see cref="Generator"/>. Works for LLaVA and for a bare decoder (no images;
+    /// without tokenizer files the reply's text is empty and its ids are in <see cref="LlavaAnswer.Tokens"/>).
     /// </summary>
     /// <param name="inputIds">The prompt ids (e.g. <see cref="PromptIds"/>), one <c>&lt;image&gt;</c> per image or expanded.</param>
     /// <param name="images">The images, in placeholder order.</param>
     /// <param name="options">Sampling and stop rules; null = <see cref="DefaultGenerationOptions"/>.</param>
     /// <param name="cache">A cache to continue (left holding the prompt and every generated token but the last); null = a private one.</param>
     /// <param name="cancellationToken">Checked before the prefill and between tokens.</param>
-    /// <exception cref="ArgumentException">Placeholders and images do not match, invalid options, or the context would overflow.</exception>
+    /// <exception cref="ArgumentException">Placeholders and images do not match, images given to a bare decoder, invalid options,
+    /// or the context would overflow.</exception>
+    /// <exception cref="InvalidOperationException">The checkpoint is an encoder (no language model).</exception>
     public LlavaAnswer Generate(IReadOnlyList<long> inputIds, IReadOnlyList<EncodedImage> images, GenerationOptions? options = null,
         KvCache? cache = null, CancellationToken cancellationToken = default)
     {
@@ -503,7 +511,9 @@ public sealed class VisionLanguageModel : IDisposable
         {
             var result = Generator.Generate(GenerationPrompt.FromEmbeddings(embeds, [textIds]), options ?? DefaultGenerationOptions, cache,
                 cancellationToken);
-            return new LlavaAnswer(Tokenizer.Decode(result.Tokens[0], skipSpecialTokens: true), length, embedTime, result);
+            // A bare decoder may come without tokenizer files: its reply is then the ids alone (empty text).
+            string text = _tokenizer?.Decode(result.Tokens[0], skipSpecialTokens: true) ?? "";
+            return new LlavaAnswer(text, length, embedTime, result);
         }
     }
 
@@ -560,16 +570,17 @@ public sealed class VisionLanguageModel : IDisposable
             throw new ArgumentException("input_ids is empty: nothing to prefill", nameof(inputIds));
         }
 
+        var languageModel = PromptModel(images);
         var clock = new DeviceClock(Device);
         var placeholders = Locate(inputIds, images);
         Tensor embeds;
         using (var scope = NewDisposeScope())
         {
-            embeds = PromptEmbeddings.Merge(placeholders, [.. images.Select(i => i.Projected!)], LanguageModel.EmbedTokens, Device)
+            embeds = PromptEmbeddings.Merge(placeholders, [.. images.Select(i => i.Projected!)], languageModel.EmbedTokens, Device)
                 .DetachFromDisposeScope();
         }
 
-        int[] textIds = [.. inputIds.Where(id => id != Config.ImageTokenIndex).Select(id => (int)id)];
+        int[] textIds = [.. inputIds.Where(id => id != ImageTokenId).Select(id => (int)id)];
         return (embeds, textIds, placeholders.Length, clock.Lap());
     }
 
@@ -613,7 +624,22 @@ public sealed class VisionLanguageModel : IDisposable
     }
 
     private ImagePlaceholders Locate(IReadOnlyList<long> inputIds, IReadOnlyList<EncodedImage> images) =>
-        ImagePlaceholders.Locate(inputIds, [.. images.Select(i => i.TokenCount)], Config.ImageTokenIndex);
+        ImagePlaceholders.Locate(inputIds, [.. images.Select(i => i.TokenCount)], ImageTokenId);
+
+    /// <summary>The language model that embeds a prompt; an encoder has none and a bare decoder takes no images (both refused by name).</summary>
+    private LlamaForCausalLM PromptModel(IReadOnlyList<EncodedImage> images)
+    {
+        var languageModel = LanguageModel;
+        if (_config is null && images.Count > 0)
+        {
+            throw new ArgumentException($"{Directory} is a {Kind} checkpoint without a vision tower: it takes no images ({images.Count} given)", nameof(images));
+        }
+
+        return languageModel;
+    }
+
+    /// <summary>The image placeholder id; a bare decoder has none (-1 matches no token id).</summary>
+    private long ImageTokenId => _config?.ImageTokenIndex ?? -1;
 
     private static void CheckWidths(LlavaConfig config, VisionTower tower, LlavaMultiModalProjector projector, int textHidden)
     {

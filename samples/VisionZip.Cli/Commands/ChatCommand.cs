@@ -10,7 +10,7 @@ namespace VisionZip.Cli.Commands;
 /// <c>visionzip chat</c>: multi-turn conversation on stdin/stdout with a kept KV cache; <c>/image FILE</c> adds an
 /// image to the next turn, <c>/exit</c> (or end of input) leaves.
 /// </summary>
-public sealed class ChatCommand
+internal sealed class ChatCommand
 {
     private readonly CliContext _context;
     private readonly Option<string> _model = CommonOptions.Model("llava-hf checkpoint directory (LLaVA-1.5, LLaVA-Interleave, LLaVA-NeXT).");
@@ -84,7 +84,7 @@ public sealed class ChatCommand
 /// <param name="Compute">dtype and device.</param>
 /// <param name="ContextPolicy">What to do when the context is full.</param>
 /// <param name="ProjectorAdapters">Tuned projector adapters to use.</param>
-public sealed record ChatRequest(
+internal sealed record ChatRequest(
     ModelDirectory Model,
     string? Image,
     int MaxNewTokens,

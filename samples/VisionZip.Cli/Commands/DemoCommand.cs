@@ -10,7 +10,7 @@ namespace VisionZip.Cli.Commands;
 /// <c>visionzip demo</c>: the whole pipeline on the bundled tiny random-weight llava-hf checkpoint (real LLaVA-1.5
 /// geometry: 336 px, 14 px patches, 576 visual tokens), or on <c>--model</c>.
 /// </summary>
-public sealed class DemoCommand
+internal sealed class DemoCommand
 {
     /// <summary>Folder of the bundled checkpoint, next to the CLI assembly.</summary>
     public const string BundledModelFolder = "assets/demo-model";

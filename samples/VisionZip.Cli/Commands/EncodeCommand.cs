@@ -9,7 +9,7 @@ namespace VisionZip.Cli.Commands;
 /// <c>visionzip encode</c>: image -> encoder-side visual tokens (vanilla or VisionZip), written as safetensors
 /// with <c>pixel_values</c>, <c>visual_tokens</c>, <c>kept_indices</c> (zipped) and <c>projected_tokens</c> (llava-hf).
 /// </summary>
-public sealed class EncodeCommand
+internal sealed class EncodeCommand
 {
     private readonly CliContext _context;
     private readonly VisionImageOptions _options = new(allowNoZip: true, withCompute: true, "Output .safetensors file.");

@@ -10,4 +10,4 @@ namespace VisionZip.Cli.Commands;
 /// <param name="ImageMode">'crop', 'pad' or null for the checkpoint's processor default.</param>
 /// <param name="Compute">dtype and device.</param>
 /// <param name="OutPath">Full path of the safetensors output.</param>
-public sealed record EncodeRequest(ModelDirectory Model, string ImagePath, ZipChoice Zip, string? ImageMode, ComputeSettings Compute, string OutPath);
+internal sealed record EncodeRequest(ModelDirectory Model, string ImagePath, ZipChoice Zip, string? ImageMode, ComputeSettings Compute, string OutPath);

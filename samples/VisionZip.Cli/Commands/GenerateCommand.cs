@@ -7,7 +7,7 @@ using VisionZip.Cli.Pipelines;
 namespace VisionZip.Cli.Commands;
 
 /// <summary><c>visionzip generate</c>: one answer from a llava-hf model (with images) or a bare decoder, streamed to stdout.</summary>
-public sealed class GenerateCommand
+internal sealed class GenerateCommand
 {
     private readonly CliContext _context;
     private readonly Option<string> _model = CommonOptions.Model("llava-hf checkpoint directory, or a bare LLaMA / Mistral / Qwen2 directory.");

@@ -13,7 +13,7 @@ namespace VisionZip.Cli.Commands;
 /// <param name="TopK">Keep the k best, 0 = off (sampling).</param>
 /// <param name="Seed">Random seed (sampling).</param>
 /// <param name="RepetitionPenalty">Penalty on tokens already present, 1 = off.</param>
-public sealed record SamplingChoice(bool? Greedy, double? Temperature, double? TopP, int? TopK, long? Seed, double? RepetitionPenalty)
+internal sealed record SamplingChoice(bool? Greedy, double? Temperature, double? TopP, int? TopK, long? Seed, double? RepetitionPenalty)
 {
     /// <summary>Applies the choice over <paramref name="defaults"/>.</summary>
     public VisionZip.Models.Generation.GenerationOptions Apply(VisionZip.Models.Generation.GenerationOptions defaults) => defaults with
@@ -42,8 +42,7 @@ public sealed record SamplingChoice(bool? Greedy, double? Temperature, double? T
 /// <param name="Json">Print one JSON object instead of streaming text.</param>
 /// <param name="LogitsOut">Full path of the logits safetensors, or null.</param>
 /// <param name="ProjectorAdapters">Tuned projector adapter files to use, or null.</param>
-/// <param name="ProjectorAdapters">Tuned projector adapters to use.</param>
-public sealed record GenerateRequest(
+internal sealed record GenerateRequest(
     ModelDirectory Model,
     IReadOnlyList<string> Images,
     string? Prompt,

@@ -6,7 +6,7 @@ using VisionZip.Cli.Pipelines;
 namespace VisionZip.Cli.Commands;
 
 /// <summary><c>visionzip visualize</c>: a PNG showing which patches VisionZip keeps and merges, next to the attention map.</summary>
-public sealed class VisualizeCommand
+internal sealed class VisualizeCommand
 {
     private readonly CliContext _context;
     private readonly VisionImageOptions _options = new(allowNoZip: false, withCompute: false, "Output .png file.");

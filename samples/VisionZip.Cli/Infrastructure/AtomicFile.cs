@@ -5,7 +5,7 @@ namespace VisionZip.Cli.Infrastructure;
 /// the destination directory, which is moved over the destination only once it is complete. An existing file is
 /// therefore either replaced by a complete new one or left untouched.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>
     /// Checks up front that <paramref name="path"/> can be written (its directory exists and accepts a new file, it is

@@ -4,7 +4,7 @@ namespace VisionZip.Cli.Infrastructure;
 /// A failure the user can fix (bad file, bad checkpoint, bad value). The message is printed as one line,
 /// without a stack trace unless <c>--verbose</c> is given.
 /// </summary>
-public class CliException : Exception
+internal class CliException : Exception
 {
     /// <summary>Exit code of a run that fails with a runtime error (bad file, bad checkpoint).</summary>
     public const int RuntimeExitCode = 1;
@@ -19,7 +19,7 @@ public class CliException : Exception
 }
 
 /// <summary>Options that do not fit together or hold values out of range. Exit code 2, like a parse error.</summary>
-public sealed class CliUsageException : CliException
+internal sealed class CliUsageException : CliException
 {
     /// <summary>Exit code of a run rejected because of its options.</summary>
     public const int UsageExitCode = 2;

@@ -1,7 +1,7 @@
 namespace VisionZip.Cli.Infrastructure;
 
 /// <summary>Checks on files the user names.</summary>
-public static class InputFile
+internal static class InputFile
 {
     /// <summary>Returns the full path of an existing, readable file, else throws naming <paramref name="option"/>.</summary>
     public static string Existing(string path, string option)

@@ -6,7 +6,7 @@ using VisionZip.Models.Errors;
 namespace VisionZip.Cli.Infrastructure;
 
 /// <summary>A checked <c>--model</c> directory: it exists and its config.json names a supported <c>model_type</c>.</summary>
-public sealed class ModelDirectory
+internal sealed class ModelDirectory
 {
     private ModelDirectory(string path, string modelType, CheckpointKind kind, JsonObject config)
     {

@@ -3,7 +3,7 @@ using VisionZip.Models.Errors;
 namespace VisionZip.Cli.Infrastructure;
 
 /// <summary>Turns loader exceptions into one-line errors that name the <c>--model</c> directory.</summary>
-public static class ModelErrors
+internal static class ModelErrors
 {
     /// <summary>Runs <paramref name="load"/>; a malformed or incomplete checkpoint becomes a <see cref="CliException"/>.</summary>
     public static T Wrap<T>(ModelDirectory model, Func<T> load)

@@ -4,7 +4,7 @@ using System.CommandLine.Parsing;
 namespace VisionZip.Cli.Options;
 
 /// <summary>Factories for the options several commands share, so their names and help stay identical.</summary>
-public static class CommonOptions
+internal static class CommonOptions
 {
     /// <summary>Image modes: 'crop' = the processor alone (llava-hf), 'pad' = LLaVA-1.5 expand-to-square first.</summary>
     public static readonly string[] ImageModes = ["crop", "pad"];
@@ -126,7 +126,7 @@ public static class CommonOptions
 }
 
 /// <summary>Helpers on parse results.</summary>
-public static class ParseResultExtensions
+internal static class ParseResultExtensions
 {
     /// <summary>True when <paramref name="option"/> appeared on the command line (not just its default).</summary>
     public static bool WasGiven(this ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };

@@ -7,7 +7,7 @@ namespace VisionZip.Cli.Options;
 /// <summary>Resolved <c>--dtype</c> and <c>--device</c>.</summary>
 /// <param name="DType">Compute dtype of the weights.</param>
 /// <param name="Device">Device to run on.</param>
-public sealed record ComputeSettings(ScalarType DType, Device Device)
+internal sealed record ComputeSettings(ScalarType DType, Device Device)
 {
     /// <summary>Resolves the option values, checking that the device exists.</summary>
     public static ComputeSettings Resolve(string dtype, string device)

@@ -5,7 +5,7 @@ using VisionZip.Cli.Infrastructure;
 namespace VisionZip.Cli.Options;
 
 /// <summary>Options that steer decoding: token budget, greedy or sampling, repetition penalty, stop strings.</summary>
-public sealed class DecodingOptions
+internal sealed class DecodingOptions
 {
     /// <summary>Creates the options.</summary>
     public DecodingOptions(int defaultMaxNewTokens)

@@ -5,7 +5,7 @@ using System.Globalization;
 namespace VisionZip.Cli.Options;
 
 /// <summary>Number parsing for options with messages a person reads ("--dominant: 'abc' is not a whole number").</summary>
-public static class NumberParsing
+internal static class NumberParsing
 {
     /// <summary>Makes <paramref name="option"/> parse its value as an invariant-culture integer.</summary>
     public static Option<T> Integer<T>(this Option<T> option)

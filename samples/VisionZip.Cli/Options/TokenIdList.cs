@@ -4,7 +4,7 @@ using VisionZip.Cli.Infrastructure;
 namespace VisionZip.Cli.Options;
 
 /// <summary>Parses <c>--input-ids 1,5,9</c>.</summary>
-public static class TokenIdList
+internal static class TokenIdList
 {
     /// <summary>Parses a comma- (or space-) separated list of non-negative token ids, naming <paramref name="option"/> on error.</summary>
     public static long[] Parse(string text, string option = "--input-ids")

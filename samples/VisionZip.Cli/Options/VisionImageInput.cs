@@ -8,4 +8,4 @@ namespace VisionZip.Cli.Options;
 /// <param name="Zip">Vanilla or the VisionZip budget.</param>
 /// <param name="ImageMode">'crop', 'pad' or null for the checkpoint's processor default.</param>
 /// <param name="OutPath">Full path of the output file.</param>
-public sealed record VisionImageInput(ModelDirectory Model, string ImagePath, ZipChoice Zip, string? ImageMode, string OutPath);
+internal sealed record VisionImageInput(ModelDirectory Model, string ImagePath, ZipChoice Zip, string? ImageMode, string OutPath);

@@ -8,7 +8,7 @@ namespace VisionZip.Cli.Options;
 /// <c>--model --image --dominant --contextual [--no-zip] --image-mode [--dtype --device] --out</c>, defined and
 /// checked in one place.
 /// </summary>
-public sealed class VisionImageOptions
+internal sealed class VisionImageOptions
 {
     private readonly Option<string> _model = CommonOptions.Model("CLIP, SigLIP or llava-hf checkpoint directory.");
     private readonly Option<string> _image = CommonOptions.Image(required: true);

@@ -12,7 +12,7 @@ namespace VisionZip.Cli.Options;
 /// <param name="Budget">--dominant/--contextual, or null for the model's default.</param>
 /// <param name="Reducer">The registry name (visionzip, pool, ...).</param>
 /// <param name="Enabled">False for --no-zip.</param>
-public sealed record ZipChoice(ZipBudget? Budget, string Reducer, bool Enabled)
+internal sealed record ZipChoice(ZipBudget? Budget, string Reducer, bool Enabled)
 {
     /// <summary>VisionZip with the model's default budget.</summary>
     public static ZipChoice Default { get; } = new(null, VisualTokenReducers.VisionZip, Enabled: true);

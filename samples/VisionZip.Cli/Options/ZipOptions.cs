@@ -4,7 +4,7 @@ using VisionZip.Cli.Infrastructure;
 namespace VisionZip.Cli.Options;
 
 /// <summary><c>--dominant N --contextual N | --no-zip</c>, resolved into a <see cref="ZipChoice"/>.</summary>
-public sealed class ZipOptions
+internal sealed class ZipOptions
 {
     /// <summary>Creates the options; <paramref name="allowNoZip"/> adds <c>--no-zip</c>.</summary>
     public ZipOptions(bool allowNoZip)

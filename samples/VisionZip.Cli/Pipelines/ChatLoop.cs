@@ -12,7 +12,7 @@ namespace VisionZip.Cli.Pipelines;
 /// <c>chat</c>: reads questions line by line (a terminal or a pipe), answers each with a kept KV cache so a follow-up
 /// prefills only its own tokens, and reports per turn the prefill time and the tokens prefilled.
 /// </summary>
-public static class ChatLoop
+internal static class ChatLoop
 {
     private const string Help = "commands: /image FILE (attach to the next question), /reset (start over), /exit; anything else is a question";
 

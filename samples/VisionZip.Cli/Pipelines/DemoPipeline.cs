@@ -17,7 +17,7 @@ namespace VisionZip.Cli.Pipelines;
 /// <c>demo</c>: one photo through a llava-hf checkpoint twice in the same process, vanilla and VisionZip 54+10:
 /// visual tokens, prompt length, prefill time, KV cache and the generated tokens side by side, plus the picture.
 /// </summary>
-public static class DemoPipeline
+internal static class DemoPipeline
 {
     /// <summary>The question asked about the photo.</summary>
     public const string Question = "What is shown in this image?";

@@ -81,7 +81,9 @@ internal static class EncodePipeline
         stages.AddRow("decode", Formats.Milliseconds(decode));
         stages.AddRow("preprocess", Formats.Milliseconds(stats.Preprocess));
         stages.AddRow("encoder", Formats.Milliseconds(stats.Vision));
-        stages.AddRow("zip", request.Zip.Enabled ? Formats.Milliseconds(stats.Zip) : "- (--no-zip)");
+        // The reduction stage is named after the reducer ("zip" for VisionZip, as before; "pool", ...).
+        string reduceStage = request.Zip.Reducer == VisualTokenReducers.VisionZip ? "zip" : Markup.Escape(request.Zip.Reducer);
+        stages.AddRow(reduceStage, request.Zip.Enabled ? Formats.Milliseconds(stats.Zip) : "- (--no-zip)");
         stages.AddRow("projector", encoded.Projected is null ? "- (no projector in this checkpoint)" : Formats.Milliseconds(stats.Projector));
         stages.AddRow("[bold]total[/]", $"[bold]{Formats.Milliseconds(decode + stats.Total)}[/]");
         context.Console.Write(summary);

@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace VisionZip.Cli.Pipelines;
 
 /// <summary><c>generate</c>: prompt (+ images) -> prefill -> streamed decode; optional JSON summary and logits file.</summary>
-public static class GeneratePipeline
+internal static class GeneratePipeline
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
 

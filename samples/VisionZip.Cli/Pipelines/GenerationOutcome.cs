@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace VisionZip.Cli.Pipelines;
 
 /// <summary>What <c>generate --json</c> prints: one object with these snake_case fields.</summary>
-public sealed record GenerationOutcome
+internal sealed record GenerationOutcome
 {
     /// <summary>The generated text (special tokens skipped); null for a decoder without tokenizer files.</summary>
     [JsonPropertyName("text")]

@@ -5,7 +5,7 @@ using VisionZip.Models.Tokenization;
 namespace VisionZip.Cli.Pipelines;
 
 /// <summary>One generation followed step by step: tokens, per-step logits, timings and the cache size at the end.</summary>
-public sealed class GenerationTrace
+internal sealed class GenerationTrace
 {
     private GenerationTrace(List<int> tokens, List<float[]> stepLogits, TimeSpan prefill, TimeSpan decode, int decodeSteps,
         FinishReason reason, long seed, long kvCacheBytes)

@@ -8,7 +8,7 @@ namespace VisionZip.Cli.Pipelines;
 /// characters only), or space-separated ids for a decoder without tokenizer files. Control characters in the text
 /// are escaped (<see cref="TerminalText"/>): a model's output must not drive the terminal.
 /// </summary>
-public sealed class TokenStreamer
+internal sealed class TokenStreamer
 {
     private readonly TextWriter _output;
     private readonly StreamingDetokenizer? _detokenizer;

@@ -8,7 +8,7 @@ namespace VisionZip.Cli.Reporting;
 /// <see cref="MaxItems"/> with a count of the rest; .NET argument suffixes such as <c>(Parameter 'x')</c> removed;
 /// control characters escaped. Unindented continuation lines (native stack traces) are left to <c>--verbose</c>.
 /// </summary>
-public static partial class ErrorMessages
+internal static partial class ErrorMessages
 {
     /// <summary>The most list items shown; the rest are counted.</summary>
     public const int MaxItems = 8;

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace VisionZip.Cli.Reporting;
 
 /// <summary>Number formats used in the console output (invariant culture).</summary>
-public static class Formats
+internal static class Formats
 {
     /// <summary>Milliseconds with a precision that suits the size, e.g. <c>0.42 ms</c>, <c>12.3 ms</c>, <c>1,204 ms</c>.</summary>
     public static string Milliseconds(TimeSpan time) => Milliseconds(time.TotalMilliseconds);

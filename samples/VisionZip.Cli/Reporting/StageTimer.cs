@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace VisionZip.Cli.Reporting;
 
 /// <summary>Wall-clock time per named pipeline stage, in the order the stages ran.</summary>
-public sealed class StageTimer
+internal sealed class StageTimer
 {
     private readonly List<(string Stage, TimeSpan Elapsed)> _stages = [];
     private long _mark = Stopwatch.GetTimestamp();

@@ -9,7 +9,7 @@ namespace VisionZip.Cli.Reporting;
 /// <c>\x1b</c>, instead of being executed. Line feeds and tabs stay. Used for model output and error messages on the
 /// terminal streams; <c>--json</c> and files keep the text as it is.
 /// </summary>
-public static class TerminalText
+internal static class TerminalText
 {
     /// <summary>Returns <paramref name="text"/> with every unsafe character escaped (the same instance when there is none).</summary>
     public static string Escape(string text)

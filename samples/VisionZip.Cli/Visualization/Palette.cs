@@ -3,7 +3,7 @@ using SkiaSharp;
 namespace VisionZip.Cli.Visualization;
 
 /// <summary>Colours of the VisionZip picture: distinct group colours and a perceptual heat-map scale.</summary>
-public static class Palette
+internal static class Palette
 {
     /// <summary>Outline of the dominant tokens (warm yellow, readable on photos and on the heat map).</summary>
     public static readonly SKColor Dominant = new(0xFF, 0xE1, 0x3D);

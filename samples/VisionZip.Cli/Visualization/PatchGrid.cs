@@ -8,7 +8,7 @@ namespace VisionZip.Cli.Visualization;
 /// <param name="Columns">Patch columns.</param>
 /// <param name="PatchSize">Patch side in pixels of the preprocessed image.</param>
 /// <param name="HasCls">True when token 0 is a CLS token (CLIP), false otherwise (SigLIP).</param>
-public sealed record PatchGrid(int Rows, int Columns, int PatchSize, bool HasCls)
+internal sealed record PatchGrid(int Rows, int Columns, int PatchSize, bool HasCls)
 {
     /// <summary>Number of patches.</summary>
     public int Patches => Rows * Columns;

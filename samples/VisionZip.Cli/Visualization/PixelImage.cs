@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace VisionZip.Cli.Visualization;
 
 /// <summary>Turns an encoder input back into a picture.</summary>
-public static class PixelImage
+internal static class PixelImage
 {
     /// <summary>
     /// Undoes the processor's normalisation of one image, <c>x * std + mean</c>, and returns row-major RGB bytes.

@@ -11,7 +11,7 @@ namespace VisionZip.Cli.Visualization;
 /// <param name="ScoreLabel">What <paramref name="Scores"/> is, e.g. "CLS attention".</param>
 /// <param name="Title">Names the model and image, shown on top.</param>
 /// <param name="ContextualTargets">Token position of each contextual group's target (marked with a dot); may be empty.</param>
-public sealed record ZipVisualization(
+internal sealed record ZipVisualization(
     byte[] Rgb,
     int Width,
     int Height,

@@ -8,7 +8,7 @@ namespace VisionZip.Cli.Visualization;
 /// grid, the dominant tokens outlined and every contextual group tinted in its own colour (its target marked by a
 /// dot). Right: the layer's attention statistic as a heat map. Below: a legend with the counts.
 /// </summary>
-public static class ZipVisualizer
+internal static class ZipVisualizer
 {
     private const float Margin = 28;
     private const float Gap = 40;

@@ -71,6 +71,8 @@ public sealed class ReducerAndAnyResCliTests
         CliResult result = CliRunner.Run("encode", "--model", Fixtures.Path(folder), "--image", image, "--out", pooledPath,
             "--reducer", "pool", "--dominant", "12", "--contextual", "4");
         Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"(?m)^\W*pool\s*\W\s*[0-9.]+ m?s", result.Output);                      // the stage row names the reducer
+        Assert.DoesNotMatch(@"(?m)^\W*zip\s*\W", result.Output);
 
         using var vanilla = SafetensorsFile.Open(vanillaPath);
         using var pooled = SafetensorsFile.Open(pooledPath);

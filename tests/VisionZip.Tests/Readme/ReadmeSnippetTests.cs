@@ -44,6 +44,20 @@ public class ReadmeSnippetTests
     }
 
     [Fact]
+    public void Reducer_snippet_pools_to_the_budgets_total()
+    {
+        using var llava = VisionLanguageModel.Load(Model);
+
+        using var pooled = llava.EncodeImage(Photo, new ImageEncodeOptions { Reducer = VisualTokenReducers.Create("pool", ZipPresets.Llava15_64) });
+
+        Assert.Equal(CheckpointKind.Llava15, llava.Kind);
+        Assert.Equal(ZipPresets.Llava15_64, llava.DefaultBudget);
+        Assert.Equal(64, pooled.TokenCount);
+        Assert.IsType<PooledTokens>(pooled.Reduction);
+        Assert.Null(pooled.Reduction!.KeptIndices);
+    }
+
+    [Fact]
     public void Core_snippet_returns_the_documented_shapes()
     {
         using var scope = NewDisposeScope();
