@@ -73,6 +73,7 @@ public static class CliApp
         root.Subcommands.Add(new GenerateCommand(context).Command);
         root.Subcommands.Add(new ChatCommand(context).Command);
         root.Subcommands.Add(new DemoCommand(context).Command);
+        root.Subcommands.Add(new ServeCommand(context).Command);
         return root;
     }
 
