@@ -23,7 +23,11 @@ public sealed class ServerRequestErrorTests(ServerFixture server) : IClassFixtur
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string json)
     {
-        using var response = await server.Http.PostAsync("v1/chat/completions", new StringContent(json, Encoding.UTF8, "application/json"));
+        // Expect: 100-continue (as curl sends for large bodies): a body refused by its Content-Length is never sent, so the
+        // early 413 cannot race the upload.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        using var response = await server.Http.SendAsync(request);
         string text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
     }
