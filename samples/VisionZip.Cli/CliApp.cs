@@ -104,6 +104,7 @@ internal static class CliApp
         root.Subcommands.Add(new ChatCommand(context).Command);
         root.Subcommands.Add(new DemoCommand(context).Command);
         root.Subcommands.Add(new TuneCommand(context).Command);
+        root.Subcommands.Add(new ServeCommand(context).Command);
         return root;
     }
 

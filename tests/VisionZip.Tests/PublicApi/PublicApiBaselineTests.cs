@@ -21,6 +21,8 @@ public sealed class PublicApiBaselineTests
         typeof(VisionZipper).Assembly.GetName().Name!,
         typeof(TorchRuntime).Assembly.GetName().Name!,
         typeof(VisionTower).Assembly.GetName().Name!,
+        typeof(VisionZip.Extensions.AI.VisionZipChatClient).Assembly.GetName().Name!,
+        typeof(VisionZip.Server.VisionZipServer).Assembly.GetName().Name!,
     };
 
     [Theory]
