@@ -115,9 +115,12 @@ internal static class JsonPolicy
         {
             reason = "a comment (JSON, like Python's json module, does not allow comments)";
         }
-        else if (reason.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+        else if (reason.StartsWith("Duplicate property '", StringComparison.Ordinal))
         {
-            reason = $"{reason.TrimEnd('.')} (each key may appear once)";
+            // "Duplicate property 'a' encountered during deserialization ..." -> the key, in the file's terms.
+            int end = reason.IndexOf('\'', "Duplicate property '".Length);
+            string key = end > 0 ? reason["Duplicate property '".Length..end] : "?";
+            reason = $"the key '{key}' appears twice in one object (each key may appear once)";
         }
 
         string where = error.LineNumber is long line

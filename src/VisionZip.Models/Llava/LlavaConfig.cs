@@ -256,20 +256,20 @@ public sealed class LlavaConfig
     {
         null => null,
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        var other => throw new InvalidDataException($"{source}: '{name}' must be a string, got {other.ToJsonString()}"),
+        var other => throw JsonFields.WrongType(source, name, "a string", other.ToJsonString()),
     };
 
     private static long? ReadLong(JsonObject obj, string name, string source) => obj[name] switch
     {
         null => null,
         JsonValue v when v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out long value) => value,
-        var other => throw new InvalidDataException($"{source}: '{name}' must be an integer, got {other.ToJsonString()}"),
+        var other => throw JsonFields.WrongType(source, name, "an integer", other.ToJsonString()),
     };
 
     private static bool? ReadBool(JsonObject obj, string name, string source) => obj[name] switch
     {
         null => null,
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-        var other => throw new InvalidDataException($"{source}: '{name}' must be true or false, got {other.ToJsonString()}"),
+        var other => throw JsonFields.WrongType(source, name, "true or false", other.ToJsonString()),
     };
 }

@@ -283,6 +283,6 @@ internal static class VisionConfigReader
             element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
 
         private InvalidDataException Wrong(string field, JsonElement value, string expected) =>
-            new($"{Source}: '{field}' is {value.GetRawText()}, expected {expected}");
+            Checkpoints.JsonFields.WrongType(Source, field, expected, value.GetRawText());
     }
 }
