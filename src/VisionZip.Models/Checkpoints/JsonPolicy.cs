@@ -31,14 +31,14 @@ internal static class JsonPolicy
     /// <param name="utf8">The file's bytes (a UTF-8 byte-order mark is skipped).</param>
     /// <param name="source">The file, for error messages.</param>
     /// <exception cref="InvalidDataException">Not valid UTF-8, not valid JSON, or not an object at the top level.</exception>
-    public static JsonElement ParseObject(ReadOnlySpan<byte> utf8, string source)
+    public static JsonElement ParseObject(ReadOnlyMemory<byte> utf8, string source)
     {
-        if (utf8.StartsWith(Encoding.UTF8.Preamble))
+        if (utf8.Span.StartsWith(Encoding.UTF8.Preamble))
         {
             utf8 = utf8[Encoding.UTF8.Preamble.Length..];
         }
 
-        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
         {
             // JsonDocument accepts invalid UTF-8 inside strings and only fails when a string is read.
             throw new InvalidDataException($"{source}: not valid UTF-8 text");
@@ -47,7 +47,7 @@ internal static class JsonPolicy
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(utf8.ToArray(), DocumentOptions);
+            document = JsonDocument.Parse(utf8, DocumentOptions); // the root is cloned before the document goes
         }
         catch (JsonException error)
         {
@@ -76,7 +76,7 @@ internal static class JsonPolicy
 
     /// <summary>Reads and parses a file under the policy (one read).</summary>
     /// <exception cref="FileNotFoundException">No file at that path.</exception>
-    /// <exception cref="InvalidDataException">As <see cref="ParseObject(ReadOnlySpan{byte}, string)"/>.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="ParseObject(ReadOnlyMemory{byte}, string)"/>.</exception>
     public static JsonElement ReadObject(string path, string what)
     {
         string fullPath = Path.GetFullPath(path);
