@@ -32,6 +32,7 @@ public sealed class CheckpointDirectory : IDisposable
     private readonly Dictionary<string, int> _reads = new(StringComparer.Ordinal);
     private SafetensorsCheckpoint? _weights;
     private CheckpointKind? _kind;
+    private string? _modelType;
     private bool _disposed;
 
     private CheckpointDirectory(string path)
@@ -60,10 +61,40 @@ public sealed class CheckpointDirectory : IDisposable
         {
             lock (_gate)
             {
-                return _kind ??= DetectKind(RequireJson(ConfigFile, "model config"), FilePath(ConfigFile));
+                if (_kind is null)
+                {
+                    (_kind, _modelType) = DetectKind(RequireJson(ConfigFile, "model config"), FilePath(ConfigFile));
+                }
+
+                return _kind.Value;
             }
         }
     }
+
+    /// <summary><c>config.json</c>'s <c>model_type</c> as written (e.g. "llava", "clip_vision_model"), for messages.</summary>
+    /// <exception cref="FileNotFoundException">The directory has no <c>config.json</c>.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="Kind"/>.</exception>
+    public string ModelType
+    {
+        get
+        {
+            lock (_gate)
+            {
+                _ = Kind;
+                return _modelType!;
+            }
+        }
+    }
+
+    /// <summary>True when the checkpoint holds a vision encoder (every kind but <see cref="CheckpointKind.Decoder"/>).</summary>
+    /// <exception cref="FileNotFoundException">The directory has no <c>config.json</c>.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="Kind"/>.</exception>
+    public bool HasVisionEncoder => Kind != CheckpointKind.Decoder;
+
+    /// <summary>True when the checkpoint holds a language model (a decoder or a LLaVA kind, not a bare CLIP / SigLIP encoder).</summary>
+    /// <exception cref="FileNotFoundException">The directory has no <c>config.json</c>.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="Kind"/>.</exception>
+    public bool HasLanguageModel => Kind is not (CheckpointKind.ClipVision or CheckpointKind.SiglipVision);
 
     /// <summary>
     /// The safetensors checkpoint (<c>model.safetensors.index.json</c> + shards, <c>model.safetensors</c>, or numbered
@@ -236,7 +267,7 @@ public sealed class CheckpointDirectory : IDisposable
     private static ReadOnlySpan<byte> StripBom(byte[] bytes) =>
         bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? bytes.AsSpan(Encoding.UTF8.Preamble.Length) : bytes;
 
-    private static CheckpointKind DetectKind(JsonElement config, string source)
+    private static (CheckpointKind Kind, string ModelType) DetectKind(JsonElement config, string source)
     {
         string supported = string.Join(", ", SupportedModelTypes);
         if (!config.TryGetProperty("model_type", out var typeElement) || typeElement.ValueKind == JsonValueKind.Null)
@@ -251,7 +282,7 @@ public sealed class CheckpointDirectory : IDisposable
         }
 
         string modelType = typeElement.GetString()!;
-        return modelType switch
+        var kind = modelType switch
         {
             "clip" or "clip_vision_model" => CheckpointKind.ClipVision,
             "siglip" or "siglip_vision_model" => CheckpointKind.SiglipVision,
@@ -260,6 +291,7 @@ public sealed class CheckpointDirectory : IDisposable
             "llava" => IsInterleave(config) ? CheckpointKind.LlavaInterleave : CheckpointKind.Llava15,
             _ => throw new InvalidDataException($"{source}: model_type '{modelType}' is not supported; expected one of {supported}"),
         };
+        return (kind, modelType);
     }
 
     // llava-interleave-qwen-*: SigLIP so400m tower + Qwen2 text model; LLaVA-1.5: CLIP + llama (both LlavaConfig defaults).

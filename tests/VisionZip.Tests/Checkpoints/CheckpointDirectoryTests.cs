@@ -22,6 +22,10 @@ public class CheckpointDirectoryTests
     {
         using var directory = CheckpointDirectory.Open(Fixtures.Path(folder));
         Assert.Equal(expected, directory.Kind);
+        Assert.Equal(expected != CheckpointKind.Decoder, directory.HasVisionEncoder);
+        Assert.Equal(expected is not (CheckpointKind.ClipVision or CheckpointKind.SiglipVision), directory.HasLanguageModel);
+        string configText = File.ReadAllText(Fixtures.Path(folder, "config.json"));
+        Assert.Contains($"\"{directory.ModelType}\"", configText, StringComparison.Ordinal);
     }
 
     [Theory]
