@@ -8,12 +8,22 @@ namespace VisionZip.Benchmarks;
 /// <c>dotnet run -c Release --project benchmarks/VisionZip.Benchmarks -- --filter '*ZipBenchmarks*' --job short</c>.
 /// On a machine shared with other busy processes add <c>--envVars OMP_WAIT_POLICY:PASSIVE</c>: libtorch's OpenMP
 /// workers otherwise spin-wait and small ops can stall for hundreds of milliseconds (see README.md).
+/// Two plain runs bypass BenchmarkDotNet: <c>-- decode-side-by-side [rounds]</c> (<see cref="DecodeSideBySide"/>) and
+/// <c>-- decode-accuracy</c> (<see cref="DecodeAccuracy"/>).
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
         TorchRuntime.EnsureLoaded();
+        switch (args.FirstOrDefault())
+        {
+            case "decode-side-by-side":
+                return DecodeSideBySide.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 15);
+            case "decode-accuracy":
+                return DecodeAccuracy.Run();
+        }
+
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return summaries.Any(summary => summary.HasCriticalValidationErrors) ? 1 : 0;
     }

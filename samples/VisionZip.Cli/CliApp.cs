@@ -103,6 +103,7 @@ public static class CliApp
         root.Subcommands.Add(new GenerateCommand(context).Command);
         root.Subcommands.Add(new ChatCommand(context).Command);
         root.Subcommands.Add(new DemoCommand(context).Command);
+        root.Subcommands.Add(new TuneCommand(context).Command);
         return root;
     }
 

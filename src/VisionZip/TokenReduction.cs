@@ -60,6 +60,18 @@ public abstract class TokenReduction : IDisposable
         return this;
     }
 
+    /// <summary>Moves every tensor of the result to the dispose scope above the one that holds it (as a forward's result leaves it).</summary>
+    /// <returns>This object.</returns>
+    public TokenReduction MoveToOuterDisposeScope()
+    {
+        foreach (var tensor in OwnedTensors())
+        {
+            tensor.MoveToOuterDisposeScope();
+        }
+
+        return this;
+    }
+
     /// <summary>Disposes every tensor of the result.</summary>
     public void Dispose()
     {

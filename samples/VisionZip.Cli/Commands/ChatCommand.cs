@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VisionZip.Models;
 using VisionZip.Cli.Infrastructure;
 using VisionZip.Cli.Options;
 using VisionZip.Cli.Pipelines;
@@ -50,7 +51,7 @@ public sealed class ChatCommand
         IReadOnlyList<string> stops = _generation.ResolveStops(parse);
         ZipChoice zip = _zip.Resolve(parse);
         ModelDirectory model = ModelDirectory.Open(parse.GetValue(_model)!).RequireLanguageModel("chat");
-        if (model.Kind == ModelKind.Decoder)
+        if (model.Kind == CheckpointKind.Decoder)
         {
             throw new CliException($"--model {model.Path}: 'chat' needs a llava-hf directory (model_type llava or llava_next), this is a bare '{model.ModelType}' decoder; use 'generate' for it");
         }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VisionZip.Models;
 using VisionZip.Cli.Infrastructure;
 using VisionZip.Cli.Options;
 using VisionZip.Cli.Pipelines;
@@ -60,9 +61,9 @@ public sealed class DemoCommand
         }
 
         ModelDirectory model = ModelDirectory.Open(modelPath);
-        if (model.Kind != ModelKind.Llava)
+        if (!model.Kind.IsLlava())
         {
-            throw new CliException($"--model {model.Path}: the demo needs a llava-hf (model_type 'llava') directory, this is '{model.ModelType}'");
+            throw new CliException($"--model {model.Path}: the demo needs a llava-hf directory (model_type 'llava' or 'llava_next'), this is '{model.ModelType}'");
         }
 
         string imagePath = parse.GetValue(_image) is string image

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VisionZip.Models;
 using VisionZip.Cli.Infrastructure;
 using VisionZip.Cli.Options;
 using VisionZip.Cli.Pipelines;
@@ -98,16 +99,16 @@ public sealed class GenerateCommand
 
         ModelDirectory model = ModelDirectory.Open(parse.GetValue(_model)!).RequireLanguageModel("generate");
         string[] imageArgs = parse.GetValue(_images) ?? [];
-        if (model.Kind == ModelKind.Decoder)
+        if (model.Kind == CheckpointKind.Decoder)
         {
             if (imageArgs.Length > 0)
             {
                 throw new CliUsageException($"--image: --model {model.Path} is a bare '{model.ModelType}' decoder without a vision tower; it takes no images");
             }
 
-            if (parse.WasGiven(_zip.Dominant) || parse.WasGiven(_zip.Contextual) || (_zip.NoZip is not null && parse.WasGiven(_zip.NoZip)) || parse.WasGiven(_imageMode))
+            if (parse.WasGiven(_zip.Dominant) || parse.WasGiven(_zip.Contextual) || parse.WasGiven(_zip.Reducer) || (_zip.NoZip is not null && parse.WasGiven(_zip.NoZip)) || parse.WasGiven(_imageMode))
             {
-                throw new CliUsageException($"--dominant/--contextual/--no-zip/--image-mode: --model {model.Path} is a bare '{model.ModelType}' decoder without images");
+                throw new CliUsageException($"--dominant/--contextual/--reducer/--no-zip/--image-mode: --model {model.Path} is a bare '{model.ModelType}' decoder without images");
             }
         }
 

@@ -1,12 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VisionZip.Models;
+using VisionZip.Models.Errors;
 
 namespace VisionZip.Cli.Infrastructure;
 
 /// <summary>A checked <c>--model</c> directory: it exists and its config.json names a supported <c>model_type</c>.</summary>
 public sealed class ModelDirectory
 {
-    private ModelDirectory(string path, string modelType, ModelKind kind, JsonObject config)
+    private ModelDirectory(string path, string modelType, CheckpointKind kind, JsonObject config)
     {
         Path = path;
         ModelType = modelType;
@@ -20,17 +22,17 @@ public sealed class ModelDirectory
     /// <summary>config.json <c>model_type</c> as written.</summary>
     public string ModelType { get; }
 
-    /// <summary>What the directory holds.</summary>
-    public ModelKind Kind { get; }
+    /// <summary>What the directory holds (decided by the library, <see cref="CheckpointKinds"/>).</summary>
+    public CheckpointKind Kind { get; }
 
     /// <summary>The parsed config.json.</summary>
     public JsonObject Config { get; }
 
     /// <summary>True for a directory with a vision tower (CLIP, SigLIP or LLaVA).</summary>
-    public bool HasVision => Kind != ModelKind.Decoder;
+    public bool HasVision => Kind.HasVision();
 
     /// <summary>True for a directory with a language model (LLaVA or a bare decoder).</summary>
-    public bool HasLanguageModel => Kind is ModelKind.Llava or ModelKind.LlavaNext or ModelKind.Decoder;
+    public bool HasLanguageModel => Kind.HasLanguageModel();
 
     /// <summary>Full path of a file inside the directory.</summary>
     public string File(string name) => System.IO.Path.Combine(Path, name);
@@ -70,16 +72,17 @@ public sealed class ModelDirectory
         }
 
         string modelType = config["model_type"] is JsonValue value && value.TryGetValue(out string? text) ? text : "";
-        ModelKind kind = modelType switch
+        string? visionType = config["vision_config"] is JsonObject vision && vision["model_type"] is JsonValue v && v.TryGetValue(out string? vt) ? vt : null;
+        CheckpointKind kind;
+        try
         {
-            "clip" or "clip_vision_model" => ModelKind.Clip,
-            "siglip" or "siglip_vision_model" => ModelKind.Siglip,
-            "llava" => ModelKind.Llava,
-            "llava_next" => ModelKind.LlavaNext,
-            "llama" or "mistral" or "qwen2" => ModelKind.Decoder,
-            "" => throw new CliException($"{configPath}: no model_type; expected clip, siglip, llava, llava_next, llama, mistral or qwen2"),
-            _ => throw new CliException($"{configPath}: model_type '{modelType}' is not supported (clip, siglip, llava, llava_next, llama, mistral, qwen2)"),
-        };
+            kind = CheckpointKinds.FromModelType(modelType, visionType, configPath);
+        }
+        catch (CheckpointException e)
+        {
+            throw new CliException(e.Message, e);
+        }
+
         return new ModelDirectory(fullPath, modelType, kind, config);
     }
 

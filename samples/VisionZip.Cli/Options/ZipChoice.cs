@@ -1,51 +1,57 @@
+using VisionZip.Cli.Infrastructure;
+using VisionZip.Models;
+using VisionZip.Models.Imaging;
+using VisionZip.Models.Llava;
+
 namespace VisionZip.Cli.Options;
 
-/// <summary>What the user asked for: the vanilla visual tokens, or VisionZip with a dominant + contextual budget.</summary>
-/// <param name="Dominant">Dominant tokens (CLS included when the encoder has one); 0 when <see cref="Enabled"/> is false.</param>
-/// <param name="Contextual">Contextual tokens; 0 when <see cref="Enabled"/> is false.</param>
-/// <param name="Enabled">False for <c>--no-zip</c>.</param>
-/// <param name="IsDefault">True when neither count was given and the LLaVA-1.5 64-token preset applies.</param>
-public sealed record ZipChoice(int Dominant, int Contextual, bool Enabled, bool IsDefault)
+/// <summary>
+/// The reduction asked for on the command line: vanilla, or a reducer with a budget (null = the paper's budget for the
+/// model, <see cref="VisionLanguageModel.DefaultBudget"/>). Checked against the model by the core's own rules.
+/// </summary>
+/// <param name="Budget">--dominant/--contextual, or null for the model's default.</param>
+/// <param name="Reducer">The registry name (visionzip, pool, ...).</param>
+/// <param name="Enabled">False for --no-zip.</param>
+public sealed record ZipChoice(ZipBudget? Budget, string Reducer, bool Enabled)
 {
-    /// <summary>LLaVA-1.5's 64-token setting of the paper: 54 dominant (CLS included) + 10 contextual.</summary>
-    public static ZipChoice Default { get; } = new(54, 10, Enabled: true, IsDefault: true);
+    /// <summary>VisionZip with the model's default budget.</summary>
+    public static ZipChoice Default { get; } = new(null, VisualTokenReducers.VisionZip, Enabled: true);
 
-    /// <summary>No reduction: every visual token the model normally uses.</summary>
-    public static ZipChoice Vanilla { get; } = new(0, 0, Enabled: false, IsDefault: false);
+    /// <summary>No reduction.</summary>
+    public static ZipChoice Vanilla { get; } = new(null, VisualTokenReducers.VisionZip, Enabled: false);
 
-    /// <summary>Tokens kept per image.</summary>
-    public int Total => Dominant + Contextual;
+    /// <summary>True when the budget is the model's default.</summary>
+    public bool IsDefault => Budget is null;
 
-    /// <summary>Short human form, e.g. <c>54+10</c> or <c>vanilla</c>.</summary>
-    public override string ToString() => Enabled ? $"{Dominant}+{Contextual}" : "vanilla";
+    /// <summary>The budget for <paramref name="model"/>.</summary>
+    public ZipBudget BudgetFor(VisionLanguageModel model) => Budget ?? model.DefaultBudget;
 
     /// <summary>
-    /// Checks the budget against an encoder with <paramref name="tokens"/> tokens per image (CLS included when
-    /// <paramref name="hasCls"/>), naming the options at fault.
+    /// The encode options for <paramref name="model"/>: the reducer made from the registry and checked against the tower's
+    /// tokens (the core's rule set; the error names the options).
     /// </summary>
-    public void CheckAgainst(int tokens, bool hasCls)
+    public ImageEncodeOptions ToOptions(VisionLanguageModel model, ImageMode mode, bool keepPixels = false)
     {
         if (!Enabled)
         {
-            return;
+            return new ImageEncodeOptions { Mode = mode, KeepPixels = keepPixels };
         }
 
-        string where = IsDefault ? $"the default --dominant {Dominant} --contextual {Contextual}" : $"--dominant {Dominant} --contextual {Contextual}";
-        if (hasCls && Dominant < 2)
+        var budget = BudgetFor(model);
+        var reducer = VisualTokenReducers.Create(Reducer, budget);
+        try
         {
-            throw new Infrastructure.CliUsageException($"{where}: --dominant counts the CLS token; give at least 2 for this CLIP encoder (CLS + 1 patch)");
+            reducer.OutputTokenCount(model.VisionTower.FeatureTokenCount, model.VisionTower.HasCls);
+        }
+        catch (ArgumentException e)
+        {
+            string where = IsDefault ? $"the default --dominant {budget.Dominant} --contextual {budget.Contextual}" : $"--dominant {budget.Dominant} --contextual {budget.Contextual}";
+            throw new CliUsageException($"{where} (--reducer {Reducer}): {CliApp.OneLine(e.Message)} ({model.VisionTower.FeatureTokenCount} tokens per tile)");
         }
 
-        if (Dominant > tokens)
-        {
-            throw new Infrastructure.CliUsageException(
-                $"{where}: --dominant exceeds the {tokens} tokens per image of this encoder{(hasCls ? " (CLS included)" : "")}");
-        }
-
-        if (Contextual > tokens - Dominant)
-        {
-            throw new Infrastructure.CliUsageException(
-                $"{where}: --contextual exceeds the {tokens - Dominant} tokens left after the dominant ones ({tokens} tokens per image)");
-        }
+        return new ImageEncodeOptions { Reducer = reducer, Mode = mode, KeepPixels = keepPixels };
     }
+
+    /// <inheritdoc />
+    public override string ToString() => !Enabled ? "vanilla" : Budget is { } b ? $"{Reducer} {b}" : $"{Reducer} (default budget)";
 }

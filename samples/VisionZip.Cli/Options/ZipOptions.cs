@@ -11,7 +11,7 @@ public sealed class ZipOptions
     {
         Dominant = new Option<int?>("--dominant")
         {
-            Description = "Dominant visual tokens kept per image (CLS included for CLIP). Needs --contextual. Default: 54 (LLaVA-1.5 64-token preset; 27 per image for LLaVA-NeXT).",
+            Description = "Dominant visual tokens kept per tile (CLS included for CLIP). Needs --contextual. Default: the paper's budget for the model (54 = LLaVA-1.5's 64-token preset; 27 per tile for LLaVA-NeXT). With --reducer pool, dominant + contextual is the pooled count.",
             HelpName = "N",
         };
         Dominant.Integer().AtLeast(1);
@@ -23,9 +23,19 @@ public sealed class ZipOptions
         Contextual.Integer().AtLeast(0);
         if (allowNoZip)
         {
-            NoZip = new Option<bool>("--no-zip") { Description = "Vanilla: keep every visual token (no VisionZip)." };
+            NoZip = new Option<bool>("--no-zip") { Description = "Vanilla: keep every visual token (no reduction)." };
         }
+
+        Reducer = new Option<string>("--reducer")
+        {
+            Description = $"Token reduction method: {string.Join(" | ", VisualTokenReducers.Names)} (pool = average-pool the patch grid to dominant + contextual tokens).",
+            HelpName = "NAME",
+            DefaultValueFactory = _ => VisualTokenReducers.VisionZip,
+        };
     }
+
+    /// <summary><c>--reducer</c>.</summary>
+    public Option<string> Reducer { get; }
 
     /// <summary><c>--dominant</c>.</summary>
     public Option<int?> Dominant { get; }
@@ -41,6 +51,7 @@ public sealed class ZipOptions
     {
         command.Options.Add(Dominant);
         command.Options.Add(Contextual);
+        command.Options.Add(Reducer);
         if (NoZip is not null)
         {
             command.Options.Add(NoZip);
@@ -53,6 +64,16 @@ public sealed class ZipOptions
         int? dominant = parse.GetValue(Dominant);
         int? contextual = parse.GetValue(Contextual);
         bool noZip = NoZip is not null && parse.GetValue(NoZip);
+        string reducer = parse.GetValue(Reducer)!;
+        if (!VisualTokenReducers.Names.Contains(reducer, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new CliUsageException($"--reducer must be one of {string.Join(", ", VisualTokenReducers.Names)} (got '{reducer}')");
+        }
+
+        if (noZip && parse.WasGiven(Reducer))
+        {
+            throw new CliUsageException("--no-zip cannot be combined with --reducer (choose one)");
+        }
         if (noZip && (dominant is not null || contextual is not null))
         {
             throw new CliUsageException("--no-zip cannot be combined with --dominant/--contextual (choose one)");
@@ -73,6 +94,6 @@ public sealed class ZipOptions
             throw new CliUsageException($"--contextual {contextual} needs --dominant (e.g. --dominant 54 --contextual 10)");
         }
 
-        return dominant is null ? ZipChoice.Default : new ZipChoice(dominant.Value, contextual!.Value, Enabled: true, IsDefault: false);
+        return new ZipChoice(dominant is null ? null : new ZipBudget(dominant.Value, contextual!.Value), reducer.ToLowerInvariant(), Enabled: true);
     }
 }

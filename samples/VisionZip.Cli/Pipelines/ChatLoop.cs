@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Cli.Commands;
 using VisionZip.Cli.Infrastructure;
 using VisionZip.Cli.Reporting;
@@ -18,9 +19,9 @@ public static class ChatLoop
     /// <summary>Runs the conversation until <c>/exit</c> or the end of input; returns the exit code.</summary>
     public static int Run(CliContext context, ChatRequest request)
     {
-        using LlavaPipeline pipeline = context.Status("Loading model", () => LlavaSession.Load(request.Model, request.Compute));
-        ZipBudget? budget = LlavaSession.Budget(pipeline, request.Zip);
-        using var session = new ChatSession(pipeline, budget, VisionSession.Mode(request.ImageMode), contextPolicy: request.ContextPolicy);
+        using VisionLanguageModel pipeline = context.Status("Loading model", () => ModelLoader.Load(request.Model, request.Compute));
+        var encodeOptions = request.Zip.ToOptions(pipeline, ModelLoader.Mode(request.ImageMode));
+        using var session = new ChatSession(pipeline, encodeOptions, contextPolicy: request.ContextPolicy);
         GenerationOptions options = request.Sampling.Apply(pipeline.DefaultGenerationOptions) with
         {
             MaxNewTokens = request.MaxNewTokens,
@@ -29,12 +30,12 @@ public static class ChatLoop
         var pending = new List<RgbImage>();
         if (request.Image is not null)
         {
-            pending.Add(VisionSession.Decode(request.Image));
+            pending.Add(ModelLoader.Decode(request.Image));
         }
 
         bool interactive = ReferenceEquals(context.Input, Console.In) && !Console.IsInputRedirected;
         context.Error.WriteLine(
-            $"chat with {Path.GetFileName(request.Model.Path)} ({(budget is { } b ? $"VisionZip {b}" : "vanilla")}); {Help}");
+            $"chat with {Path.GetFileName(request.Model.Path)} ({(request.Zip.Enabled ? $"{request.Zip.Reducer} {request.Zip.BudgetFor(pipeline)}" : "vanilla")}); {Help}");
         while (true)
         {
             if (interactive)
@@ -91,7 +92,7 @@ public static class ChatLoop
                 try
                 {
                     string path = InputFile.Existing(parts[1].Trim('"'), "/image");
-                    RgbImage image = VisionSession.Decode(path, "/image");
+                    RgbImage image = ModelLoader.Decode(path, "/image");
                     pending.Add(image);
                     context.Error.WriteLine($"(image {Path.GetFileName(path)} {image.Width}\u00d7{image.Height} goes with the next question)");
                 }

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using Spectre.Console;
 using TorchSharp;
 using VisionZip.Cli.Infrastructure;
@@ -26,21 +27,17 @@ public static class DemoPipeline
     /// <summary>Runs the demo; returns the exit code.</summary>
     public static int Run(CliContext context, ModelDirectory model, bool bundled, string imagePath, string outPath, int maxNewTokens)
     {
-        using LlavaPipeline pipeline = context.Status("Loading model", () => LlavaSession.Load(model, ComputeSettings.Resolve("fp32", "cpu")));
-        if (pipeline.LlavaNext is not null)
-        {
-            throw new CliException($"--model {model.Path}: the demo runs LLaVA-1.5-style checkpoints (one square image); this is LLaVA-NeXT - use 'generate' for it");
-        }
-
-        ZipBudget budget = LlavaSession.Budget(pipeline, ZipChoice.Default)!.Value;
+        using VisionLanguageModel pipeline = context.Status("Loading model", () => ModelLoader.Load(model, ComputeSettings.Resolve("fp32", "cpu")));
+        var zipOptions = ZipChoice.Default.ToOptions(pipeline, ImageMode.Default);
+        ZipBudget budget = pipeline.DefaultBudget;
         // Only the image shipped with the tool is "the bundled image"; a user's --image is named as theirs.
         bool bundledImage = string.Equals(Path.GetFullPath(imagePath), Path.Combine(AppContext.BaseDirectory, Commands.DemoCommand.BundledImage),
             StringComparison.Ordinal);
-        RgbImage photo = VisionSession.Decode(imagePath, bundledImage ? "bundled image" : "--image");
+        RgbImage photo = ModelLoader.Decode(imagePath, bundledImage ? "bundled image" : "--image");
         long[] ids = pipeline.PromptIds(Question, imageCount: 1);
-        pipeline.EncodeImage(photo, budget).Dispose();                          // warm-up, so both timings below are steady-state
-        using EncodedImage vanilla = pipeline.EncodeImage(photo, budget: null);
-        using EncodedImage zipped = pipeline.EncodeImage(photo, budget);
+        pipeline.EncodeImage(photo, zipOptions).Dispose();                      // warm-up, so both timings below are steady-state
+        using EncodedImage vanilla = pipeline.EncodeImage(photo, ImageEncodeOptions.Vanilla);
+        using EncodedImage zipped = pipeline.EncodeImage(photo, zipOptions);
 
         var ((vanillaPrefill, vanillaCache), (zippedPrefill, zippedCache)) =
             context.Status("Timing prefill", () => TimePrefills(pipeline, ids, vanilla, zipped));
@@ -48,15 +45,12 @@ public static class DemoPipeline
         LlavaAnswer vanillaAnswer = pipeline.Generate(ids, [vanilla], options);
         LlavaAnswer zippedAnswer = pipeline.Generate(ids, [zipped], options);
 
-        ImageMode mode = zipped.Mode == ImageMode.Default ? pipeline.ImageProcessor.DefaultMode : zipped.Mode;
-        RgbImage prepared = pipeline.ImageProcessor.Prepare(photo, mode);
-        var grid = PatchGrid.Square(pipeline.VisionTower.Config.ImageSize, pipeline.VisionTower.Config.PatchSize, pipeline.VisionTower.HasCls);
-        ZipVisualization picture = VisualizePipeline.FromZip(prepared, grid, zipped.Zip!, pipeline.VisionTower.HasCls,
-            pipeline.VisionTower.FeatureHiddenStateIndex, $"{Path.GetFileName(imagePath)} \u2014 {(bundled ? "bundled tiny random-weight LLaVA-1.5-shaped model" : model.Path)}");
-        AtomicFile.WriteAllBytes(outPath, "--out", ZipVisualizer.RenderPng(picture));
+        var pictures = VisualizePipeline.Build(pipeline, photo, zipped,
+            $"{Path.GetFileName(imagePath)} \u2014 {(bundled ? "bundled tiny random-weight LLaVA-1.5-shaped model" : model.Path)}");
+        AtomicFile.WriteAllBytes(outPath, "--out", ZipVisualizer.RenderPng(pictures));
 
         var table = new Table().Border(TableBorder.Rounded).Title("VisionZip demo: same photo, same process")
-            .AddColumn("").AddColumn(new TableColumn("vanilla LLaVA").RightAligned()).AddColumn(new TableColumn("VisionZip 54+10").RightAligned());
+            .AddColumn("").AddColumn(new TableColumn("vanilla LLaVA").RightAligned()).AddColumn(new TableColumn($"VisionZip {budget}{(zipped.Tiles > 1 ? " per tile" : "")}").RightAligned());
         table.AddRow("visual tokens", $"{vanilla.TokenCount}", $"[bold]{zipped.TokenCount}[/]");
         table.AddRow("LLM prompt tokens", $"{ids.Length - 1 + vanilla.TokenCount}", $"{ids.Length - 1 + zipped.TokenCount}");
         table.AddRow($"prefill (median of {Repeats})", Formats.Milliseconds(vanillaPrefill),
@@ -85,7 +79,7 @@ public static class DemoPipeline
     // Median LLM prefill time of the prompt with each image, each run on a fresh cache, after one warm-up run; the two
     // variants alternate so that both see the same machine load.
     private static ((TimeSpan Median, long CacheBytes) Vanilla, (TimeSpan Median, long CacheBytes) Zipped) TimePrefills(
-        LlavaPipeline pipeline, long[] ids, EncodedImage vanilla, EncodedImage zipped)
+        VisionLanguageModel pipeline, long[] ids, EncodedImage vanilla, EncodedImage zipped)
     {
         var times = new[] { new List<TimeSpan>(), new List<TimeSpan>() };
         var bytes = new long[2];

@@ -20,27 +20,25 @@ public static class GeneratePipeline
     /// <summary>Runs the request; returns the exit code.</summary>
     public static int Run(CliContext context, GenerateRequest request)
     {
-        if (request.Model.Kind == ModelKind.Decoder)
+        using var model = context.Status("Loading model", () => ModelLoader.Load(request.Model, request.Compute));
+        long[] promptIds = ModelLoader.PromptIds(model, request.Prompt, request.Raw, request.InputIds, request.Images.Count);
+        ITextTokenizer? tokenizer = model.HasTokenizer ? model.Tokenizer : null;
+        if (!model.HasVision)
         {
-            using var session = context.Status("Loading model", () => LanguageSession.LoadDecoder(request.Model, request.Compute));
-            long[] ids = session.PromptIds(request.Prompt, request.Raw, request.InputIds, imageCount: 0);
             using var scope = NewDisposeScope();
-            var prompt = GenerationPrompt.FromIds(tensor(ids, [1, ids.Length]));
-            Generate(context, request, session.LanguageModel, session.Tokenizer, session.Defaults, ids, prompt, 0, 0);
+            var prompt = GenerationPrompt.FromIds(tensor(promptIds, [1, promptIds.Length]));
+            Generate(context, request, model.LanguageModel, tokenizer, model.DefaultGenerationOptions, promptIds, prompt, 0, 0);
             return 0;
         }
 
-        using var pipeline = context.Status("Loading model", () => LlavaSession.Load(request.Model, request.Compute));
-        long[] promptIds = LanguageSession.BuildPromptIds(request.Model, pipeline.Tokenizer, pipeline.ChatTemplate,
-            pipeline.LanguageModel.Config.VocabSize, request.Prompt, request.Raw, request.InputIds, request.Images.Count);
-        LlavaSession.CheckPlaceholders(pipeline, promptIds, request.Images.Count, request.InputIds is null ? "--prompt" : "--input-ids");
-        List<EncodedImage> images = LlavaSession.EncodeImages(pipeline, request.Images, request.Zip, request.ImageMode);
+        var options = request.Zip.ToOptions(model, ModelLoader.Mode(request.ImageMode));
+        List<EncodedImage> images = ModelLoader.EncodeImages(model, request.Images, options);
         try
         {
-            using Tensor embeds = pipeline.EmbedPrompt(promptIds, images);                   // [1, T', hidden]
-            int[] textIds = [.. promptIds.Where(id => id != pipeline.Config.ImageTokenIndex).Select(id => (int)id)];
+            using Tensor embeds = model.EmbedPrompt(promptIds, images);                      // [1, T', hidden]
+            int[] textIds = [.. promptIds.Where(id => id != model.Config.ImageTokenIndex).Select(id => (int)id)];
             var prompt = GenerationPrompt.FromEmbeddings(embeds, [textIds]);
-            Generate(context, request, pipeline.LanguageModel, pipeline.Tokenizer, pipeline.DefaultGenerationOptions, promptIds, prompt,
+            Generate(context, request, model.LanguageModel, tokenizer, model.DefaultGenerationOptions, promptIds, prompt,
                 images.Sum(image => image.Stats.TokensBefore), images.Sum(image => image.Stats.TokensAfter));
             return 0;
         }

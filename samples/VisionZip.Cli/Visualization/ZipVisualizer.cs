@@ -25,6 +25,43 @@ public static class ZipVisualizer
         return png.ToArray();
     }
 
+    /// <summary>Renders one picture per tile stacked top to bottom (LLaVA-NeXT: base image, then the crops) as one PNG.</summary>
+    public static byte[] RenderPng(IReadOnlyList<ZipVisualization> tiles)
+    {
+        ArgumentNullException.ThrowIfNull(tiles);
+        if (tiles.Count == 1)
+        {
+            return RenderPng(tiles[0]);
+        }
+
+        var bitmaps = tiles.Select(Render).ToList();
+        try
+        {
+            using var stacked = new SKBitmap(new SKImageInfo(bitmaps.Max(b => b.Width), bitmaps.Sum(b => b.Height), SKColorType.Rgba8888, SKAlphaType.Premul));
+            using (var canvas = new SKCanvas(stacked))
+            {
+                canvas.Clear(SKColors.White);
+                int top = 0;
+                foreach (var bitmap in bitmaps)
+                {
+                    using (var frame = SKImage.FromBitmap(bitmap))
+                    {
+                        canvas.DrawImage(frame, SKRect.Create(0, top, bitmap.Width, bitmap.Height), Sampling);
+                    }
+
+                    top += bitmap.Height;
+                }
+            }
+
+            using SKData png = stacked.Encode(SKEncodedImageFormat.Png, 100) ?? throw new InvalidOperationException("SkiaSharp could not encode the PNG");
+            return png.ToArray();
+        }
+        finally
+        {
+            bitmaps.ForEach(bitmap => bitmap.Dispose());
+        }
+    }
+
     /// <summary>Size of the picture drawn for an encoder input of <paramref name="imageWidth"/> x <paramref name="imageHeight"/>.</summary>
     public static (int Width, int Height) CanvasSize(int imageWidth, int imageHeight)
     {

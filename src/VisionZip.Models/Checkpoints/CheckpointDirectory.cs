@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using VisionZip.Models.Errors;
 using VisionZip.Models.IO;
 
 namespace VisionZip.Models.Checkpoints;
@@ -22,8 +23,7 @@ public sealed class CheckpointDirectory : IDisposable
     public const string ConfigFile = "config.json";
 
     /// <summary>The model types <see cref="Kind"/> recognises, as listed in its errors.</summary>
-    public static IReadOnlyList<string> SupportedModelTypes { get; } =
-        ["clip", "clip_vision_model", "siglip", "siglip_vision_model", "llama", "mistral", "qwen2", "llava", "llava_next"];
+    public static IReadOnlyList<string> SupportedModelTypes => CheckpointKinds.SupportedModelTypes;
 
     private readonly object _gate = new();
     private readonly Dictionary<string, JsonElement?> _json = new(StringComparer.Ordinal);
@@ -44,17 +44,13 @@ public sealed class CheckpointDirectory : IDisposable
     public string Path { get; }
 
     /// <summary>
-    /// What the directory holds, from <c>config.json</c>'s <c>model_type</c>: <c>clip</c> / <c>clip_vision_model</c>
-    /// -> <see cref="CheckpointKind.ClipVision"/>; <c>siglip</c> / <c>siglip_vision_model</c> ->
-    /// <see cref="CheckpointKind.SiglipVision"/>; <c>llama</c> / <c>mistral</c> / <c>qwen2</c> ->
-    /// <see cref="CheckpointKind.Decoder"/>; <c>llava_next</c> -> <see cref="CheckpointKind.LlavaNext"/>; <c>llava</c> ->
-    /// <see cref="CheckpointKind.LlavaInterleave"/> when <c>vision_config.model_type</c> is <c>siglip_vision_model</c> or
-    /// <c>text_config.model_type</c> is <c>qwen2</c> (the llava-interleave-qwen releases), else
-    /// <see cref="CheckpointKind.Llava15"/> (transformers' LlavaConfig defaults: a CLIP tower and a llama text model).
+    /// What the directory holds, from <c>config.json</c>'s <c>model_type</c> by <see cref="CheckpointKinds.FromModelType"/>
+    /// (the one rule set: <c>llava</c> with a SigLIP <c>vision_config</c> is LLaVA-Interleave, else LLaVA-1.5).
     /// </summary>
     /// <exception cref="FileNotFoundException">The directory has no <c>config.json</c>.</exception>
-    /// <exception cref="InvalidDataException">config.json is malformed, has no <c>model_type</c>, or names one not supported;
-    /// the message names the file and lists the supported types.</exception>
+    /// <exception cref="InvalidDataException">config.json breaks the JSON policy; the message names the file.</exception>
+    /// <exception cref="CheckpointException">No <c>model_type</c>, or one not supported; the message names the file and
+    /// lists the supported types.</exception>
     public CheckpointKind Kind
     {
         get
@@ -73,7 +69,7 @@ public sealed class CheckpointDirectory : IDisposable
 
     /// <summary><c>config.json</c>'s <c>model_type</c> as written (e.g. "llava", "clip_vision_model"), for messages.</summary>
     /// <exception cref="FileNotFoundException">The directory has no <c>config.json</c>.</exception>
-    /// <exception cref="InvalidDataException">As <see cref="Kind"/>.</exception>
+    /// <exception cref="CheckpointException">As <see cref="Kind"/>.</exception>
     public string ModelType
     {
         get
@@ -88,13 +84,13 @@ public sealed class CheckpointDirectory : IDisposable
 
     /// <summary>True when the checkpoint holds a vision encoder (every kind but <see cref="CheckpointKind.Decoder"/>).</summary>
     /// <exception cref="FileNotFoundException">The directory has no <c>config.json</c>.</exception>
-    /// <exception cref="InvalidDataException">As <see cref="Kind"/>.</exception>
-    public bool HasVisionEncoder => Kind != CheckpointKind.Decoder;
+    /// <exception cref="CheckpointException">As <see cref="Kind"/>.</exception>
+    public bool HasVisionEncoder => Kind.HasVision();
 
     /// <summary>True when the checkpoint holds a language model (a decoder or a LLaVA kind, not a bare CLIP / SigLIP encoder).</summary>
     /// <exception cref="FileNotFoundException">The directory has no <c>config.json</c>.</exception>
-    /// <exception cref="InvalidDataException">As <see cref="Kind"/>.</exception>
-    public bool HasLanguageModel => Kind is not (CheckpointKind.ClipVision or CheckpointKind.SiglipVision);
+    /// <exception cref="CheckpointException">As <see cref="Kind"/>.</exception>
+    public bool HasLanguageModel => Kind.HasLanguageModel();
 
     /// <summary>
     /// The safetensors checkpoint (<c>model.safetensors.index.json</c> + shards, <c>model.safetensors</c>, or numbered
@@ -267,36 +263,24 @@ public sealed class CheckpointDirectory : IDisposable
     private static ReadOnlySpan<byte> StripBom(byte[] bytes) =>
         bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? bytes.AsSpan(Encoding.UTF8.Preamble.Length) : bytes;
 
+    // The switch itself is CheckpointKinds.FromModelType (one place); this reads its inputs under the JSON policy.
     private static (CheckpointKind Kind, string ModelType) DetectKind(JsonElement config, string source)
     {
         string supported = string.Join(", ", SupportedModelTypes);
         if (!config.TryGetProperty("model_type", out var typeElement) || typeElement.ValueKind == JsonValueKind.Null)
         {
-            throw new InvalidDataException($"{source}: no 'model_type'; expected one of {supported}");
+            throw new CheckpointException(source, $"{source}: no model_type; expected one of {supported}", field: "model_type");
         }
 
         if (typeElement.ValueKind != JsonValueKind.String)
         {
-            throw new InvalidDataException(
-                $"{source}: 'model_type' must be a string, got {typeElement.GetRawText()}; expected one of {supported}");
+            throw new CheckpointException(source,
+                $"{source}: 'model_type' must be a string, got {typeElement.GetRawText()}; expected one of {supported}", field: "model_type");
         }
 
         string modelType = typeElement.GetString()!;
-        var kind = modelType switch
-        {
-            "clip" or "clip_vision_model" => CheckpointKind.ClipVision,
-            "siglip" or "siglip_vision_model" => CheckpointKind.SiglipVision,
-            "llama" or "mistral" or "qwen2" => CheckpointKind.Decoder,
-            "llava_next" => CheckpointKind.LlavaNext,
-            "llava" => IsInterleave(config) ? CheckpointKind.LlavaInterleave : CheckpointKind.Llava15,
-            _ => throw new InvalidDataException($"{source}: model_type '{modelType}' is not supported; expected one of {supported}"),
-        };
-        return (kind, modelType);
+        return (CheckpointKinds.FromModelType(modelType, NestedModelType(config, "vision_config"), source), modelType);
     }
-
-    // llava-interleave-qwen-*: SigLIP so400m tower + Qwen2 text model; LLaVA-1.5: CLIP + llama (both LlavaConfig defaults).
-    private static bool IsInterleave(JsonElement config) =>
-        NestedModelType(config, "vision_config") == "siglip_vision_model" || NestedModelType(config, "text_config") == "qwen2";
 
     private static string? NestedModelType(JsonElement config, string section) =>
         config.TryGetProperty(section, out var nested) && nested.ValueKind == JsonValueKind.Object

@@ -43,9 +43,8 @@ internal sealed class GenerationRun : IDisposable
         int past = cache?.Length ?? 0;
         if (past + prompt.Length > model.ContextLength)
         {
-            throw new ArgumentException(
-                $"prompt of {prompt.Length} positions (after {past} cached) exceeds the model's context length {model.ContextLength} (max_position_embeddings)",
-                nameof(prompt));
+            throw new ContextFullException(past + prompt.Length, model.ContextLength,
+                $"prompt of {prompt.Length} positions (after {past} cached) exceeds the model's context length {model.ContextLength} (max_position_embeddings)");
         }
 
         _model = model;

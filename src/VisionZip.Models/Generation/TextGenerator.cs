@@ -36,7 +36,9 @@ public sealed class TextGenerator
     /// every generated token but the last. Null uses a private cache, freed at the end.
     /// </param>
     /// <param name="cancellationToken">Checked before the prefill and between tokens.</param>
-    /// <exception cref="ArgumentException">Invalid options, stop strings without a detokenizer, or a prompt longer than the context.</exception>
+    /// <exception cref="ArgumentException">Invalid options, or stop strings without a detokenizer.</exception>
+    /// <exception cref="Errors.ContextFullException">The prompt (after what is cached) is longer than the context.</exception>
+    /// <exception cref="Errors.NumericalException">The model produced NaN or infinite logits.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public GenerationResult Generate(GenerationPrompt prompt, GenerationOptions options, KvCache? cache = null,
         CancellationToken cancellationToken = default)
@@ -58,7 +60,9 @@ public sealed class TextGenerator
     /// <param name="options">Sampling, stop rules and limits.</param>
     /// <param name="cache">As for <see cref="Generate"/>.</param>
     /// <param name="cancellationToken">Checked before the prefill and between tokens.</param>
-    /// <exception cref="ArgumentException">Invalid options, stop strings without a detokenizer, or a prompt longer than the context (thrown at once).</exception>
+    /// <exception cref="ArgumentException">Invalid options, or stop strings without a detokenizer (thrown at once).</exception>
+    /// <exception cref="Errors.ContextFullException">The prompt is longer than the context (thrown at once).</exception>
+    /// <exception cref="Errors.NumericalException">The model produced NaN or infinite logits.</exception>
     /// <exception cref="OperationCanceledException">Cancelled (while enumerating).</exception>
     public IAsyncEnumerable<GenerationStep> StreamAsync(GenerationPrompt prompt, GenerationOptions options, KvCache? cache = null,
         CancellationToken cancellationToken = default)

@@ -11,6 +11,9 @@ internal static class SafetensorsHeader
     /// <summary>The reserved header key holding string metadata.</summary>
     public const string MetadataKey = "__metadata__";
 
+    /// <summary>Most dimensions a tensor may have (model weights have at most 5; torch itself stops near 64).</summary>
+    public const int MaxRank = 32;
+
     public static (Dictionary<string, SafetensorsTensorInfo> Tensors, Dictionary<string, string> Metadata) Parse(
         string path, byte[] header, long dataLength)
     {
@@ -97,6 +100,11 @@ internal static class SafetensorsHeader
         }
 
         long[] shape = ReadIntegers(path, name, element, "shape", expectedCount: null);
+        if (shape.Length > MaxRank)
+        {
+            throw SafetensorsFile.Invalid(path, name, $"shape has {shape.Length} dimensions; at most {MaxRank} are supported");
+        }
+
         long[] offsets = ReadIntegers(path, name, element, "data_offsets", expectedCount: 2);
         long elements = 1;
         foreach (long dimension in shape)

@@ -9,7 +9,8 @@ namespace VisionZip.Models.Language;
 /// The tensor names and shapes a decoder needs, their validation against a checkpoint (every problem in one
 /// exception), and reading them as frozen parameters detached from dispose scopes.
 /// </summary>
-internal sealed class DecoderWeights(SafetensorsCheckpoint checkpoint, ScalarType dtype, Device device)
+internal sealed class DecoderWeights(SafetensorsCheckpoint checkpoint, ScalarType dtype, Device device,
+    WeightQuantization quantization = WeightQuantization.None)
 {
     private const int MaxListed = 40;
 
@@ -101,9 +102,22 @@ internal sealed class DecoderWeights(SafetensorsCheckpoint checkpoint, ScalarTyp
         return (Parameter)parameter.DetachFromDisposeScope();
     }
 
-    /// <summary>A linear layer from <c>{prefix}.weight</c> and, when <paramref name="bias"/>, <c>{prefix}.bias</c>.</summary>
-    public Linear Linear(string prefix, bool bias) =>
-        nn.Linear(Parameter($"{prefix}.weight"), bias ? Parameter($"{prefix}.bias") : null);
+    /// <summary>
+    /// A projection named <paramref name="name"/> from <c>{prefix}.weight</c> and, when <paramref name="bias"/>,
+    /// <c>{prefix}.bias</c>: dense, or int8 when the decoder is quantised.
+    /// </summary>
+    public nn.Module<Tensor, Tensor> Linear(string name, string prefix, bool bias) =>
+        Projection(name, $"{prefix}.weight", bias ? $"{prefix}.bias" : null);
+
+    /// <summary>A projection from the tensors named <paramref name="weightName"/> and <paramref name="biasName"/> (if any).</summary>
+    public nn.Module<Tensor, Tensor> Projection(string name, string weightName, string? biasName)
+    {
+        var weight = Parameter(weightName);
+        var biasParameter = biasName is null ? null : Parameter(biasName);
+        return quantization == WeightQuantization.Int8
+            ? Int8Linear.Quantize(name, weight, biasParameter)
+            : new DecoderLinear(name, weight, biasParameter);
+    }
 
     private static void AddLinear(Dictionary<string, long[]> shapes, string prefix, long outputs, long inputs, bool bias)
     {

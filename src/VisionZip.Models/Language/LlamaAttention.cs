@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.Language;
@@ -15,17 +14,18 @@ namespace VisionZip.Models.Language;
 /// </remarks>
 public sealed class LlamaAttention : nn.Module
 {
-    private readonly Linear _qProj; // [heads * head_dim, hidden]
-    private readonly Linear _kProj; // [kv_heads * head_dim, hidden]
-    private readonly Linear _vProj; // [kv_heads * head_dim, hidden]
-    private readonly Linear _oProj; // [hidden, heads * head_dim]
+    private readonly nn.Module<Tensor, Tensor> _qProj; // [heads * head_dim, hidden]
+    private readonly nn.Module<Tensor, Tensor> _kProj; // [kv_heads * head_dim, hidden]
+    private readonly nn.Module<Tensor, Tensor> _vProj; // [kv_heads * head_dim, hidden]
+    private readonly nn.Module<Tensor, Tensor> _oProj; // [hidden, heads * head_dim]
     private readonly int _heads;
     private readonly int _keyValueHeads;
     private readonly int _headDim;
     private readonly int _layerIndex;
 
     internal LlamaAttention(string name, DecoderConfig config, int layerIndex,
-        Linear qProj, Linear kProj, Linear vProj, Linear oProj) : base(name)
+        nn.Module<Tensor, Tensor> qProj, nn.Module<Tensor, Tensor> kProj, nn.Module<Tensor, Tensor> vProj,
+        nn.Module<Tensor, Tensor> oProj) : base(name)
     {
         _qProj = qProj;
         _kProj = kProj;

@@ -1,7 +1,7 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using VisionZip.Models.Checkpoints;
 using VisionZip.Models.IO;
+using VisionZip.Models.Language.MatVec;
 using VisionZip.Models.Llava;
 using static TorchSharp.torch;
 
@@ -19,9 +19,10 @@ namespace VisionZip.Models.Language;
 /// </remarks>
 public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
 {
-    private readonly Linear? _lmHead; // [vocab, hidden]; null when tied
+    private readonly nn.Module<Tensor, Tensor>? _lmHead; // [vocab, hidden]; null when tied
 
-    private LlamaForCausalLM(DecoderConfig config, LlamaModel model, Linear? lmHead, ScalarType dtype, Device device)
+    private LlamaForCausalLM(DecoderConfig config, LlamaModel model, nn.Module<Tensor, Tensor>? lmHead, ScalarType dtype,
+        Device device, WeightQuantization quantization)
         : base(nameof(LlamaForCausalLM))
     {
         Config = config;
@@ -29,6 +30,7 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
         _lmHead = lmHead;
         DType = dtype;
         Device = device;
+        Quantization = quantization;
         register_module("model", model);
         if (lmHead is not null)
         {
@@ -48,6 +50,9 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
     /// <summary>Device of the weights.</summary>
     public Device Device { get; }
 
+    /// <summary>How the projections store their weights (<see cref="WeightQuantization.None"/> unless loaded as int8).</summary>
+    public WeightQuantization Quantization { get; }
+
     /// <inheritdoc />
     public int ContextLength => Config.MaxPositionEmbeddings;
 
@@ -61,11 +66,25 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
     /// <exception cref="FileNotFoundException">No config.json or no weights.</exception>
     /// <exception cref="InvalidDataException">Malformed config, or weights missing or mis-shaped (all listed in one message).</exception>
     /// <exception cref="NotSupportedException">A model type, activation or rope type that is not implemented.</exception>
-    public static LlamaForCausalLM Load(string directory, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    public static LlamaForCausalLM Load(string directory, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
+        Load(directory, dtype, device, WeightQuantization.None);
+
+    /// <summary>
+    /// Loads a bare llama / mistral / qwen2 checkpoint directory as
+    /// <see cref="Load(string, ScalarType, Device?)"/> does, storing the projections as <paramref name="quantization"/> says.
+    /// </summary>
+    /// <param name="directory">The checkpoint directory.</param>
+    /// <param name="dtype">Activation dtype (and weight dtype when not quantised): Float32, Float16 or BFloat16.</param>
+    /// <param name="device">Target device; null = CPU.</param>
+    /// <param name="quantization"><see cref="WeightQuantization.Int8"/> quantises every projection as it is read.</param>
+    /// <exception cref="FileNotFoundException">No config.json or no weights.</exception>
+    /// <exception cref="InvalidDataException">Malformed config, or weights missing or mis-shaped (all listed in one message).</exception>
+    /// <exception cref="NotSupportedException">A model type, activation or rope type that is not implemented.</exception>
+    public static LlamaForCausalLM Load(string directory, ScalarType dtype, Device? device, WeightQuantization quantization)
     {
         ArgumentNullException.ThrowIfNull(directory);
         using var checkpointDirectory = CheckpointDirectory.OpenForLoader(directory, "decoder");
-        return Load(checkpointDirectory, dtype, device);
+        return Load(checkpointDirectory, dtype, device, quantization);
     }
 
     /// <summary>
@@ -76,11 +95,13 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
     /// <param name="directory">The opened checkpoint directory.</param>
     /// <param name="dtype">Float32 (the CPU default), Float16 or BFloat16; stored weights are converted.</param>
     /// <param name="device">Target device; null = CPU.</param>
+    /// <param name="quantization"><see cref="WeightQuantization.Int8"/> quantises every projection as it is read.</param>
     /// <exception cref="FileNotFoundException">No config.json or no weights.</exception>
     /// <exception cref="InvalidDataException">Malformed config, a kind without a language model (CLIP / SigLIP), or weights
     /// missing or mis-shaped (all listed in one message).</exception>
     /// <exception cref="NotSupportedException">A model type, activation or rope type that is not implemented.</exception>
-    public static LlamaForCausalLM Load(CheckpointDirectory directory, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    public static LlamaForCausalLM Load(CheckpointDirectory directory, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        WeightQuantization quantization = WeightQuantization.None)
     {
         ArgumentNullException.ThrowIfNull(directory);
         const string ConfigFile = CheckpointDirectory.ConfigFile;
@@ -88,7 +109,7 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
         {
             case CheckpointKind.Decoder:
                 var config = DecoderConfig.FromJson(directory.RequireJson(ConfigFile, "decoder config"), directory.FilePath(ConfigFile));
-                return Load(directory.Weights, config, "model.", "lm_head.weight", dtype, device);
+                return Load(directory.Weights, config, "model.", "lm_head.weight", dtype, device, quantization);
             case CheckpointKind.Llava15 or CheckpointKind.LlavaInterleave or CheckpointKind.LlavaNext:
                 var llava = LlavaConfig.Load(directory);
                 var checkpoint = directory.Weights;
@@ -102,7 +123,7 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
                 }
 
                 return Load(checkpoint, llava.ResolveTextConfig(), names.LanguageModel, names.LmHead ?? LlavaTensorNames.Original.LmHead!,
-                    dtype, device);
+                    dtype, device, quantization);
             default:
                 throw new InvalidDataException(
                     $"{directory.FilePath(ConfigFile)}: a {directory.Kind} checkpoint has no language model (expected llama, mistral, qwen2, llava or llava_next)");
@@ -121,7 +142,25 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
     /// <param name="device">Target device; null = CPU.</param>
     /// <exception cref="InvalidDataException">Weights missing or mis-shaped, all listed in one message naming the checkpoint.</exception>
     public static LlamaForCausalLM Load(SafetensorsCheckpoint checkpoint, DecoderConfig config, string modelPrefix,
-        string lmHeadName, ScalarType dtype = ScalarType.Float32, Device? device = null)
+        string lmHeadName, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
+        Load(checkpoint, config, modelPrefix, lmHeadName, dtype, device, WeightQuantization.None);
+
+    /// <summary>
+    /// Loads the decoder from an open checkpoint as
+    /// <see cref="Load(SafetensorsCheckpoint, DecoderConfig, string, string, ScalarType, Device?)"/> does, storing the
+    /// projections as <paramref name="quantization"/> says (int8 is quantised tensor by tensor as it is read, so the
+    /// dense copy of only one weight exists at a time).
+    /// </summary>
+    /// <param name="checkpoint">The open checkpoint; tensors are copied out, so it may be disposed afterwards.</param>
+    /// <param name="config">The decoder config (e.g. from a llava <c>text_config</c>).</param>
+    /// <param name="modelPrefix">Prefix of <c>embed_tokens</c>, <c>layers</c> and <c>norm</c>, ending with a dot.</param>
+    /// <param name="lmHeadName">Full name of the output head tensor; ignored when the config ties embeddings.</param>
+    /// <param name="dtype">Activation dtype (and weight dtype when not quantised): Float32, Float16 or BFloat16.</param>
+    /// <param name="device">Target device; null = CPU.</param>
+    /// <param name="quantization">Dense weights, or weight-only int8 for the projections (a tied head stays dense).</param>
+    /// <exception cref="InvalidDataException">Weights missing or mis-shaped, all listed in one message naming the checkpoint.</exception>
+    public static LlamaForCausalLM Load(SafetensorsCheckpoint checkpoint, DecoderConfig config, string modelPrefix,
+        string lmHeadName, ScalarType dtype, Device? device, WeightQuantization quantization)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(config);
@@ -131,10 +170,15 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
             throw new ArgumentException($"dtype must be Float32, Float16 or BFloat16, got {dtype}", nameof(dtype));
         }
 
+        if (!Enum.IsDefined(quantization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(quantization), quantization, "unknown weight quantization");
+        }
+
         device ??= CPU;
         var expected = DecoderWeights.Expected(config, modelPrefix, lmHeadName);
         DecoderWeights.Validate(checkpoint, expected, modelPrefix);
-        var weights = new DecoderWeights(checkpoint, dtype, device);
+        var weights = new DecoderWeights(checkpoint, dtype, device, quantization);
 
         var modules = new List<nn.Module>();
         try
@@ -149,9 +193,9 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
             var norm = Track(modules, new LlamaRmsNorm("norm", weights.Parameter($"{modelPrefix}norm.weight"), config.RmsNormEps));
             var lmHead = config.TieWordEmbeddings
                 ? null
-                : Track(modules, nn.Linear(weights.Parameter(lmHeadName), null));
+                : Track(modules, weights.Projection("lm_head", lmHeadName, biasName: null));
             var model = new LlamaModel("model", config, embedTokens, layers, norm, device);
-            return new LlamaForCausalLM(config, model, lmHead, dtype, device);
+            return new LlamaForCausalLM(config, model, lmHead, dtype, device, quantization);
         }
         catch
         {
@@ -221,6 +265,19 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
         return Run(embeddings, cache, logits).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Every position's logits for input embeddings WITH autograd (no <c>no_grad</c>, no cache), so gradients reach
+    /// whatever produced <paramref name="inputsEmbeds"/>; the weights stay frozen (they never require gradients). For
+    /// training a module in front of the language model (projector tuning).
+    /// </summary>
+    /// <param name="inputsEmbeds">[B, T, hidden] in <see cref="DType"/> on <see cref="Device"/>.</param>
+    /// <returns>float32 logits [B, T, vocab].</returns>
+    internal Tensor ForwardForTraining(Tensor inputsEmbeds)
+    {
+        using var scope = NewDisposeScope();
+        return Run(inputsEmbeds.to(DType, Device), null, LogitsSelection.AllPositions).MoveToOuterDisposeScope();
+    }
+
     private Tensor Run(Tensor embeddings, KvCache? cache, LogitsSelection selection)
     {
         long seqLen = embeddings.shape[1];
@@ -242,9 +299,11 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
             hiddenStates = hiddenStates.select(1, seqLen - 1); // [B, hidden]
         }
 
-        var logits = _lmHead is null
-            ? nn.functional.linear(hiddenStates, Model.EmbedTokens.Weight)
-            : _lmHead.call(hiddenStates);
+        var logits = _lmHead is not null
+            ? _lmHead.call(hiddenStates)
+            : SingleTokenLinear.TryDense(hiddenStates, Model.EmbedTokens.Weight, null, out var tied)
+                ? tied
+                : nn.functional.linear(hiddenStates, Model.EmbedTokens.Weight);
         return logits.to(ScalarType.Float32);
     }
 
@@ -271,14 +330,14 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
     private static LlamaDecoderLayer LoadLayer(DecoderWeights weights, DecoderConfig config, string prefix, int layer)
     {
         var attention = new LlamaAttention("self_attn", config, layer,
-            weights.Linear($"{prefix}self_attn.q_proj", config.QkvBias),
-            weights.Linear($"{prefix}self_attn.k_proj", config.QkvBias),
-            weights.Linear($"{prefix}self_attn.v_proj", config.QkvBias),
-            weights.Linear($"{prefix}self_attn.o_proj", config.OutputBias));
+            weights.Linear("q_proj", $"{prefix}self_attn.q_proj", config.QkvBias),
+            weights.Linear("k_proj", $"{prefix}self_attn.k_proj", config.QkvBias),
+            weights.Linear("v_proj", $"{prefix}self_attn.v_proj", config.QkvBias),
+            weights.Linear("o_proj", $"{prefix}self_attn.o_proj", config.OutputBias));
         var mlp = new LlamaMlp("mlp",
-            weights.Linear($"{prefix}mlp.gate_proj", config.MlpBias),
-            weights.Linear($"{prefix}mlp.up_proj", config.MlpBias),
-            weights.Linear($"{prefix}mlp.down_proj", config.MlpBias));
+            weights.Linear("gate_proj", $"{prefix}mlp.gate_proj", config.MlpBias),
+            weights.Linear("up_proj", $"{prefix}mlp.up_proj", config.MlpBias),
+            weights.Linear("down_proj", $"{prefix}mlp.down_proj", config.MlpBias));
         return new LlamaDecoderLayer($"layers.{layer}", attention, mlp,
             new LlamaRmsNorm("input_layernorm", weights.Parameter($"{prefix}input_layernorm.weight"), config.RmsNormEps),
             new LlamaRmsNorm("post_attention_layernorm", weights.Parameter($"{prefix}post_attention_layernorm.weight"), config.RmsNormEps));

@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.Language;
@@ -6,11 +5,12 @@ namespace VisionZip.Models.Language;
 /// <summary>SwiGLU feed-forward block (transformers <c>LlamaMLP</c>): <c>down_proj(silu(gate_proj(x)) * up_proj(x))</c>.</summary>
 public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear _gateProj; // [intermediate, hidden]
-    private readonly Linear _upProj;   // [intermediate, hidden]
-    private readonly Linear _downProj; // [hidden, intermediate]
+    private readonly nn.Module<Tensor, Tensor> _gateProj; // [intermediate, hidden]
+    private readonly nn.Module<Tensor, Tensor> _upProj;   // [intermediate, hidden]
+    private readonly nn.Module<Tensor, Tensor> _downProj; // [hidden, intermediate]
 
-    internal LlamaMlp(string name, Linear gateProj, Linear upProj, Linear downProj) : base(name)
+    internal LlamaMlp(string name, nn.Module<Tensor, Tensor> gateProj, nn.Module<Tensor, Tensor> upProj,
+        nn.Module<Tensor, Tensor> downProj) : base(name)
     {
         _gateProj = gateProj;
         _upProj = upProj;

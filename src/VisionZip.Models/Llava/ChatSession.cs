@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Errors;
 using VisionZip.Models.Generation;
 using VisionZip.Models.Imaging;
@@ -21,7 +22,7 @@ namespace VisionZip.Models.Llava;
 /// </remarks>
 public sealed class ChatSession : IDisposable
 {
-    private readonly LlavaPipeline _pipeline;
+    private readonly VisionLanguageModel _pipeline;
     private readonly KvCache _cache;
     private readonly List<ChatMessage> _messages = [];
     private readonly List<EncodedImage> _images = [];
@@ -38,13 +39,24 @@ public sealed class ChatSession : IDisposable
     /// <param name="mode">Crop or pad for every image.</param>
     /// <param name="systemPrompt">An optional system message rendered before the first turn.</param>
     /// <param name="contextPolicy">What to do when a turn no longer fits the context (default: refuse it).</param>
-    public ChatSession(LlavaPipeline pipeline, ZipBudget? budget = null, ImageMode mode = ImageMode.Default, string? systemPrompt = null,
+    public ChatSession(VisionLanguageModel pipeline, ZipBudget? budget = null, ImageMode mode = ImageMode.Default, string? systemPrompt = null,
+        ContextPolicy contextPolicy = ContextPolicy.Refuse)
+        : this(pipeline, ImageEncodeOptions.FromBudget(budget, mode), systemPrompt, contextPolicy)
+    {
+    }
+
+    /// <summary>Starts an empty conversation whose images are encoded with <paramref name="imageOptions"/> (any reducer).</summary>
+    /// <param name="pipeline">The loaded model (not owned).</param>
+    /// <param name="imageOptions">Reducer and mode for every image.</param>
+    /// <param name="systemPrompt">An optional system message rendered before the first turn.</param>
+    /// <param name="contextPolicy">What to do when a turn no longer fits the context (default: refuse it).</param>
+    public ChatSession(VisionLanguageModel pipeline, ImageEncodeOptions imageOptions, string? systemPrompt = null,
         ContextPolicy contextPolicy = ContextPolicy.Refuse)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(imageOptions);
         _pipeline = pipeline;
-        Budget = budget;
-        Mode = mode;
+        ImageOptions = imageOptions;
         ContextPolicy = contextPolicy;
         _cache = pipeline.LanguageModel.CreateCache();
         if (!string.IsNullOrEmpty(systemPrompt))
@@ -64,11 +76,14 @@ public sealed class ChatSession : IDisposable
     /// <summary>Turns whose messages the context still holds (dropped turns stay in <see cref="Turns"/> as history).</summary>
     public int TurnsInContext => _imagesPerTurn.Count;
 
-    /// <summary>VisionZip budget applied to every image; null = vanilla.</summary>
-    public ZipBudget? Budget { get; }
+    /// <summary>Reducer and mode for every image.</summary>
+    public ImageEncodeOptions ImageOptions { get; }
+
+    /// <summary>VisionZip budget applied to every image; null = vanilla or another reducer.</summary>
+    public ZipBudget? Budget => (ImageOptions.Reducer as VisionZipReducer)?.Budget;
 
     /// <summary>Crop or pad, for every image.</summary>
-    public ImageMode Mode { get; }
+    public ImageMode Mode => ImageOptions.Mode;
 
     /// <summary>The conversation so far (system, user and assistant messages).</summary>
     public IReadOnlyList<ChatMessage> Messages => _messages;
@@ -112,7 +127,8 @@ public sealed class ChatSession : IDisposable
     /// <param name="images">Images attached to this question (rendered before its text); null or empty for none.</param>
     /// <param name="options">Sampling and stop rules; null = the pipeline's defaults.</param>
     /// <param name="cancellationToken">Checked before the prefill and between tokens.</param>
-    /// <exception cref="ArgumentException">Invalid options, or the context would overflow.</exception>
+    /// <exception cref="ArgumentException">Invalid options.</exception>
+    /// <exception cref="Errors.ContextFullException">The context would overflow.</exception>
     public ChatTurn Ask(string question, IReadOnlyList<RgbImage>? images = null, GenerationOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -140,7 +156,8 @@ public sealed class ChatSession : IDisposable
     /// <param name="onText">Receives every new piece of the reply's text.</param>
     /// <param name="options">Sampling and stop rules; null = the pipeline's defaults.</param>
     /// <param name="cancellationToken">Checked before the prefill and between tokens.</param>
-    /// <exception cref="ArgumentException">Invalid options, or the context would overflow.</exception>
+    /// <exception cref="ArgumentException">Invalid options.</exception>
+    /// <exception cref="Errors.ContextFullException">The context would overflow.</exception>
     public async Task<ChatTurn> AskAsync(string question, IReadOnlyList<RgbImage>? images, Action<string> onText,
         GenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -228,7 +245,7 @@ public sealed class ChatSession : IDisposable
         {
             foreach (var image in images ?? [])
             {
-                newImages.Add(_pipeline.EncodeImage(image, Budget, Mode));
+                newImages.Add(_pipeline.EncodeImage(image, ImageOptions));
             }
 
             var message = ChatMessage.User(question, newImages.Count);

@@ -47,6 +47,9 @@ public sealed class LlavaMultiModalProjector : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The activation between the two linears (<c>projector_hidden_act</c>).</summary>
+    public VisionActivation Activation => _activation;
+
     /// <summary>Input width (the vision hidden size, Dv).</summary>
     public int InputSize { get; }
 
@@ -155,6 +158,48 @@ public sealed class LlavaMultiModalProjector : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var hidden = _activation.Apply(_linear1.call(imageFeatures.to(DType, Device)));  // [..., T]
         return _linear2.call(hidden).MoveToOuterDisposeScope();                           // [..., T]
+    }
+
+    /// <summary>
+    /// Replaces the weights with <paramref name="weights"/> (names as <c>named_parameters</c>: <c>linear_1.weight</c>,
+    /// <c>linear_1.bias</c>, <c>linear_2.weight</c>, <c>linear_2.bias</c>), e.g. a tuned projector adapter. All or nothing:
+    /// every name and shape is checked before anything is copied.
+    /// </summary>
+    /// <param name="weights">One tensor per parameter, any floating dtype and device.</param>
+    /// <param name="source">Where the weights come from, for messages.</param>
+    /// <exception cref="InvalidDataException">A parameter is missing, has another shape, is not finite, or an extra name is given.</exception>
+    public void LoadWeights(IReadOnlyDictionary<string, Tensor> weights, string source)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var parameters = named_parameters().ToList();
+        var problems = new List<string>();
+        foreach (var (name, parameter) in parameters)
+        {
+            if (!weights.TryGetValue(name, out var value))
+            {
+                problems.Add($"'{name}' is missing");
+            }
+            else if (!value.shape.SequenceEqual(parameter.shape))
+            {
+                problems.Add($"'{name}' is [{string.Join(", ", value.shape)}], expected [{string.Join(", ", parameter.shape)}]");
+            }
+            else if (!value.isfinite().all().item<bool>())
+            {
+                problems.Add($"'{name}' holds NaN or infinite values");
+            }
+        }
+
+        problems.AddRange(weights.Keys.Except(parameters.Select(p => p.name)).Select(name => $"'{name}' is not a projector parameter"));
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"{source}: projector weights do not fit this model: {string.Join("; ", problems)}");
+        }
+
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in parameters)
+        {
+            parameter.copy_(weights[name].to(parameter.dtype, parameter.device));
+        }
     }
 
     private static InvalidDataException Unsized(SafetensorsCheckpoint checkpoint, string name, string side) =>

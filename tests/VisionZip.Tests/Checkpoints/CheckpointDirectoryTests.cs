@@ -1,4 +1,6 @@
+using VisionZip.Models;
 using VisionZip.Models.Checkpoints;
+using VisionZip.Models.Errors;
 using VisionZip.Tests.Support;
 
 namespace VisionZip.Tests.Checkpoints;
@@ -58,14 +60,14 @@ public class CheckpointDirectoryTests
     }
 
     [Theory]
-    [InlineData("""{"model_type": "llava", "text_config": {"model_type": "qwen2"}}""", CheckpointKind.LlavaInterleave)]
+    [InlineData("""{"model_type": "llava", "vision_config": {"model_type": "siglip_vision_model"}, "text_config": {"model_type": "qwen2"}}""", CheckpointKind.LlavaInterleave)]
     [InlineData("""{"model_type": "llava", "vision_config": {"model_type": "siglip_vision_model"}}""", CheckpointKind.LlavaInterleave)]
     [InlineData("""{"model_type": "llava", "text_config": {"model_type": "mistral"}}""", CheckpointKind.Llava15)]
     [InlineData("""{"model_type": "llava"}""", CheckpointKind.Llava15)]
     [InlineData("""{"model_type": "clip"}""", CheckpointKind.ClipVision)]
     [InlineData("""{"model_type": "siglip_vision_model"}""", CheckpointKind.SiglipVision)]
     [InlineData("""{"model_type": "mistral"}""", CheckpointKind.Decoder)]
-    public void Llava_is_interleave_when_its_tower_is_siglip_or_its_text_model_qwen2(string config, CheckpointKind expected)
+    public void Llava_is_interleave_when_its_tower_is_siglip(string config, CheckpointKind expected)
     {
         using var scratch = new ScratchConfig(config);
         using var directory = CheckpointDirectory.Open(scratch.Path);
@@ -74,13 +76,13 @@ public class CheckpointDirectoryTests
 
     [Theory]
     [InlineData("""{"model_type": "llava_onevision"}""", "model_type 'llava_onevision' is not supported")]
-    [InlineData("""{"architectures": ["Foo"]}""", "no 'model_type'")]
+    [InlineData("""{"architectures": ["Foo"]}""", "no model_type")]
     [InlineData("""{"model_type": 7}""", "'model_type' must be a string, got 7")]
     public void An_unsupported_or_missing_model_type_names_the_file_and_lists_the_supported_types(string config, string expected)
     {
         using var scratch = new ScratchConfig(config);
         using var directory = CheckpointDirectory.Open(scratch.Path);
-        var error = Assert.Throws<InvalidDataException>(() => directory.Kind);
+        var error = Assert.Throws<CheckpointException>(() => directory.Kind);
         Assert.Contains(Path.Combine(scratch.Path, "config.json"), error.Message, StringComparison.Ordinal);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.All(CheckpointDirectory.SupportedModelTypes, type => Assert.Contains(type, error.Message, StringComparison.Ordinal));

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Checkpoints;
 using VisionZip.Models.Generation;
 using VisionZip.Models.Imaging;

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Llava;
 using VisionZip.Tests.Support;
 using static TorchSharp.torch;
@@ -5,7 +6,7 @@ using static TorchSharp.torch;
 namespace VisionZip.Tests.Generality;
 
 /// <summary>
-/// The llava-hf fixtures, respelled, resharded and stored in other dtypes, through <see cref="LlavaPipeline"/>:
+/// The llava-hf fixtures, respelled, resharded and stored in other dtypes, through <see cref="VisionLanguageModel"/>:
 /// the same visual tokens, prefill logits and greedy tokens as the original (bit-for-bit), and for half-precision
 /// copies exactly what the F32 copy of the rounded weights gives.
 /// </summary>
@@ -21,7 +22,7 @@ public sealed class LlavaPipelineVariantTests : IDisposable
     public void Respelled_and_resharded_checkpoint_generates_the_same(string fixture, LlavaSpelling spelling, int shards)
     {
         string variant = CheckpointVariant.Write(Fixtures.Path(fixture), _scratch.Sub("variant"), new VariantOptions(spelling, shards));
-        using (var pipeline = LlavaPipeline.Load(variant))
+        using (var pipeline = VisionLanguageModel.Load(variant))
         {
             var expected = spelling == LlavaSpelling.Newer ? LlavaTensorNames.Nested : LlavaTensorNames.Original;
             Assert.Equal(expected.LanguageModel, pipeline.TensorNames.LanguageModel);
@@ -30,7 +31,7 @@ public sealed class LlavaPipelineVariantTests : IDisposable
 
         using var original = PipelineProbe.Run(Fixtures.Path(fixture));
         using var copy = PipelineProbe.Run(variant);
-        copy.AssertBitIdentical(original, $"{fixture} ({spelling}, {shards} shards) through LlavaPipeline");
+        copy.AssertBitIdentical(original, $"{fixture} ({spelling}, {shards} shards) through VisionLanguageModel");
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Imaging;
 using VisionZip.Models.Llava;
 using VisionZip.Tests.Support;
@@ -6,7 +7,7 @@ using static TorchSharp.torch;
 namespace VisionZip.Tests.Generality;
 
 /// <summary>
-/// Runs a llava-hf directory through <see cref="LlavaPipeline"/> on a fixture photo: vanilla and VisionZip visual tokens
+/// Runs a llava-hf directory through <see cref="VisionLanguageModel"/> on a fixture photo: vanilla and VisionZip visual tokens
 /// and a short greedy generation with its step logits (the first step's are the prefill's last-position logits).
 /// </summary>
 internal static class PipelineProbe
@@ -18,7 +19,7 @@ internal static class PipelineProbe
         var outputs = new ProbeOutputs();
         try
         {
-            using var pipeline = LlavaPipeline.Load(directory);
+            using var pipeline = VisionLanguageModel.Load(directory);
             var photo = ImageDecoder.Load(Fixtures.Path("images", "coffee.png"));
             var ids = pipeline.PromptIds("What is shown in this image?");
             var options = pipeline.DefaultGenerationOptions with
@@ -29,7 +30,7 @@ internal static class PipelineProbe
             {
                 using var image = pipeline.EncodeImage(photo, budget);
                 using var scope = NewDisposeScope();
-                outputs.Add($"{name}.projected", image.Projected);
+                outputs.Add($"{name}.projected", image.Projected!);
                 var answer = pipeline.Generate(ids, [image], options);
                 Assert.Equal(NewTokens, answer.Tokens.Count);
                 outputs.Add($"{name}.tokens", tensor(answer.Tokens.Select(t => (long)t).ToArray()));

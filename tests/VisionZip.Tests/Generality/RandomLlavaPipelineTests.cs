@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Imaging;
 using VisionZip.Models.Llava;
 using VisionZip.Tests.Support;
@@ -6,7 +7,7 @@ using static TorchSharp.torch;
 namespace VisionZip.Tests.Generality;
 
 /// <summary>
-/// <see cref="LlavaPipeline"/> on random llava-hf checkpoints no fixture resembles, end to end against float64 references
+/// <see cref="VisionLanguageModel"/> on random llava-hf checkpoints no fixture resembles, end to end against float64 references
 /// composed in the test (the library's preprocessing and tokenizer, parity-tested on the fixtures, feed them): visual
 /// tokens (vanilla and VisionZip), every generation step's logits and the greedy tokens.
 /// </summary>
@@ -53,7 +54,7 @@ public sealed class RandomLlavaPipelineTests(RandomLlavas llavas) : IClassFixtur
         var projected = checkpoint.Project(features)[0];                                  // [T, hidden]
         using var image = pipeline.EncodeImage(photo, budget);
         Assert.Equal(visualTokens, image.TokenCount);
-        TensorAssert.Close(projected, image.Projected, $"{name}: projected visual tokens");
+        TensorAssert.Close(projected, image.Projected!, $"{name}: projected visual tokens");
 
         // The tokenizer's ids with the projected rows in place of the single <image>.
         long[] ids = pipeline.PromptIds("What is shown in this image?");

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Llava;
 using VisionZip.Models.Vision;
 
@@ -7,7 +8,7 @@ namespace VisionZip.Tests.Generality;
 public sealed class RandomLlavas : IDisposable
 {
     private readonly ScratchDirectory _scratch = new();
-    private readonly Dictionary<string, (RandomLlavaCheckpoint Checkpoint, LlavaPipeline Pipeline, int FeatureLayer)> _llavas =
+    private readonly Dictionary<string, (RandomLlavaCheckpoint Checkpoint, VisionLanguageModel Pipeline, int FeatureLayer)> _llavas =
         new(StringComparer.Ordinal);
 
     public RandomLlavas()
@@ -31,7 +32,7 @@ public sealed class RandomLlavas : IDisposable
         Add("siglip-qwen2", siglip, qwen2, "llava-interleave-qwen-tiny-hf", LlavaSpelling.Newer, featureLayer: -1, "full", seed: 3031);
     }
 
-    internal (RandomLlavaCheckpoint Checkpoint, LlavaPipeline Pipeline, int FeatureLayer) this[string name] => _llavas[name];
+    internal (RandomLlavaCheckpoint Checkpoint, VisionLanguageModel Pipeline, int FeatureLayer) this[string name] => _llavas[name];
 
     public void Dispose()
     {
@@ -48,7 +49,7 @@ public sealed class RandomLlavas : IDisposable
         int featureLayer, string strategy, long seed)
     {
         var checkpoint = new RandomLlavaCheckpoint(vision, text, tokenizer, seed);
-        var pipeline = LlavaPipeline.Load(checkpoint.Write(_scratch.Sub(name), spelling, featureLayer, strategy));
+        var pipeline = VisionLanguageModel.Load(checkpoint.Write(_scratch.Sub(name), spelling, featureLayer, strategy));
         _llavas.Add(name, (checkpoint, pipeline, featureLayer));
     }
 }

@@ -1,3 +1,4 @@
+using VisionZip.Models.Errors;
 using VisionZip.Models.Generation;
 using VisionZip.Runtime;
 using static TorchSharp.torch;
@@ -120,15 +121,16 @@ public class TextGeneratorTests
     }
 
     [Fact]
-    public void A_prompt_longer_than_the_context_is_an_argument_error_before_any_compute()
+    public void A_prompt_longer_than_the_context_is_a_context_full_error_before_any_compute()
     {
         var model = Counting(contextLength: 8);
         using var prompt = Ids(new long[9]);
         var generator = new TextGenerator(model);
-        var error = Assert.Throws<ArgumentException>(() => generator.Generate(GenerationPrompt.FromIds(prompt), new GenerationOptions()));
-        Assert.Equal("prompt", error.ParamName);
+        var error = Assert.Throws<ContextFullException>(() => generator.Generate(GenerationPrompt.FromIds(prompt), new GenerationOptions()));
+        Assert.Equal(9, error.Needed);
+        Assert.Equal(8, error.Capacity);
         Assert.Contains("context length 8", error.Message);
-        Assert.Throws<ArgumentException>(() => generator.StreamAsync(GenerationPrompt.FromIds(prompt), new GenerationOptions()));
+        Assert.Throws<ContextFullException>(() => generator.StreamAsync(GenerationPrompt.FromIds(prompt), new GenerationOptions()));
         Assert.Empty(model.Fed);
     }
 

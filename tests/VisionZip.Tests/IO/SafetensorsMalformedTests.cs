@@ -21,6 +21,19 @@ public class SafetensorsMalformedTests
     }
 
     [Fact]
+    public void Too_many_dimensions_are_rejected_before_any_tensor_is_built()
+    {
+        using var directory = new TempDirectory();
+        string shape = string.Join(",", Enumerable.Repeat("1", 100));
+        string path = RawSafetensors.Write(directory.File("rank.safetensors"), $$$"""{"deep":{"dtype":"F32","shape":[{{{shape}}}],"data_offsets":[0,4]}}""", 4);
+
+        var error = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path));
+
+        Assert.Equal("deep", error.Tensor);
+        Assert.Contains("100 dimensions", error.Message);
+    }
+
+    [Fact]
     public void Invalid_json_is_rejected()
     {
         using var directory = new TempDirectory();

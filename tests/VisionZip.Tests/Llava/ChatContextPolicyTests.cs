@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Errors;
 using VisionZip.Models.Generation;
 using VisionZip.Models.Imaging;
@@ -12,12 +13,12 @@ public sealed class ChatContextPolicyTests : IDisposable
 {
     private const int Context = 200;
     private readonly ScratchDirectory _scratch = new();
-    private readonly LlavaPipeline _pipeline;
+    private readonly VisionLanguageModel _pipeline;
 
     public ChatContextPolicyTests()
     {
         string copy = SmallContextCheckpoint.Create(_scratch, Context);   // a zipped image takes 64 of the 200 positions
-        _pipeline = LlavaPipeline.Load(copy);
+        _pipeline = VisionLanguageModel.Load(copy);
     }
 
     private GenerationOptions Greedy(int tokens) => _pipeline.DefaultGenerationOptions with { DoSample = false, MaxNewTokens = tokens, EosTokenIds = [] };

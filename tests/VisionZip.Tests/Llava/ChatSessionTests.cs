@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Generation;
 using VisionZip.Models.Imaging;
 using VisionZip.Models.Llava;
@@ -8,7 +9,7 @@ namespace VisionZip.Tests.Llava;
 
 public sealed class ChatSessionTests(Llava15Fixture fixture) : IClassFixture<Llava15Fixture>
 {
-    private LlavaPipeline Pipeline => fixture.Pipeline;
+    private VisionLanguageModel Pipeline => fixture.Pipeline;
 
     private GenerationOptions Greedy(int tokens) => Pipeline.DefaultGenerationOptions with
     {

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Generation;
 using VisionZip.Models.Imaging;
 using VisionZip.Models.Llava;
@@ -12,7 +13,7 @@ public sealed class Llava15ParityTests(Llava15Fixture fixture) : IClassFixture<L
     private const string Question = "What is shown in this image?";
     private static readonly ZipBudget Budget = new(54, 10);
 
-    private LlavaPipeline Pipeline => fixture.Pipeline;
+    private VisionLanguageModel Pipeline => fixture.Pipeline;
 
     // The goldens: 8 greedy tokens, no end-of-sequence stop, with the logits that chose them.
     private GenerationOptions Greedy8 => Pipeline.DefaultGenerationOptions with
@@ -48,8 +49,8 @@ public sealed class Llava15ParityTests(Llava15Fixture fixture) : IClassFixture<L
         Assert.Equal((576, 64), (image.Stats.TokensBefore, image.Stats.TokensAfter));
         TensorAssert.Equal(golden.Read($"{mode}.zip.kept"), image.Zip!.KeptIndices, $"{mode}.zip.kept");
         TensorAssert.Equal(golden.Read($"{mode}.zip.targets"), image.Zip.ContextualTargets, $"{mode}.zip.targets");
-        TensorAssert.Close(golden.Read($"{mode}.zip.image_features")[0], image.ImageFeatures, $"{mode}.zip.image_features");
-        TensorAssert.Close(golden.Read($"{mode}.zip.projected")[0], image.Projected, $"{mode}.zip.projected");
+        TensorAssert.Close(golden.Read($"{mode}.zip.image_features")[0], image.ImageFeatures[0], $"{mode}.zip.image_features");
+        TensorAssert.Close(golden.Read($"{mode}.zip.projected")[0], image.Projected!, $"{mode}.zip.projected");
 
         long[] ids = Pipeline.PromptIds(Question);
         TensorAssert.Close(golden.Read($"{mode}.zip.inputs_embeds"), Pipeline.EmbedPrompt(ids, [image]), $"{mode}.zip.inputs_embeds");
@@ -67,7 +68,7 @@ public sealed class Llava15ParityTests(Llava15Fixture fixture) : IClassFixture<L
 
         Assert.Null(image.Zip);
         Assert.Equal(576, image.TokenCount);
-        TensorAssert.Close(golden.Read($"{mode}.vision.hidden_states_m2")[0].narrow(0, 1, 576), image.ImageFeatures, $"{mode}.vanilla image features");
+        TensorAssert.Close(golden.Read($"{mode}.vision.hidden_states_m2")[0].narrow(0, 1, 576), image.ImageFeatures[0], $"{mode}.vanilla image features");
         AssertGeneration($"{mode}.vanilla", Pipeline.PromptIds(Question), image);
     }
 
@@ -124,10 +125,10 @@ public sealed class Llava15ParityTests(Llava15Fixture fixture) : IClassFixture<L
     public void Golden_pixel_values_give_the_golden_zipped_tokens_without_preprocessing()
     {
         using var scope = NewDisposeScope();
-        using var image = Pipeline.EncodePixels(fixture.Golden.Read("pad.pixel_values"), Budget);
+        using var image = Pipeline.EncodePixels(fixture.Golden.Read("pad.pixel_values"), options: ImageEncodeOptions.Zip(Budget));
 
         Assert.Equal(TimeSpan.Zero, image.Stats.Preprocess);
-        TensorAssert.Close(fixture.Golden.Read("pad.zip.projected")[0], image.Projected, "pad.zip.projected from golden pixels");
+        TensorAssert.Close(fixture.Golden.Read("pad.zip.projected")[0], image.Projected!, "pad.zip.projected from golden pixels");
     }
 
     [Fact]
@@ -143,7 +144,7 @@ public sealed class Llava15ParityTests(Llava15Fixture fixture) : IClassFixture<L
     [Fact]
     public void Missing_directory_is_named()
     {
-        var error = Assert.Throws<DirectoryNotFoundException>(() => LlavaPipeline.Load(Fixtures.Path("no-such-model")));
+        var error = Assert.Throws<DirectoryNotFoundException>(() => VisionLanguageModel.Load(Fixtures.Path("no-such-model")));
 
         Assert.Contains("no-such-model", error.Message);
     }

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.IO;
 using VisionZip.Models.Llava;
 using VisionZip.Tests.Support;
@@ -10,13 +11,13 @@ public abstract class LlavaCheckpointFixture : IDisposable
     protected LlavaCheckpointFixture(string folder)
     {
         Folder = folder;
-        Pipeline = LlavaPipeline.Load(Fixtures.Path(folder));
+        Pipeline = VisionLanguageModel.Load(Fixtures.Path(folder));
         Golden = SafetensorsFile.Open(Fixtures.Path(folder, "golden.safetensors"));
     }
 
     public string Folder { get; }
 
-    public LlavaPipeline Pipeline { get; }
+    public VisionLanguageModel Pipeline { get; }
 
     public SafetensorsFile Golden { get; }
 

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Imaging;
 using VisionZip.Models.Llava;
 using VisionZip.Tests.Support;
@@ -13,7 +14,7 @@ public sealed class LlavaInterleaveParityTests(LlavaInterleaveFixture fixture) :
 {
     private const string Question = "What is shown in this image?";
 
-    private LlavaPipeline Pipeline => fixture.Pipeline;
+    private VisionLanguageModel Pipeline => fixture.Pipeline;
 
     [Fact]
     public void Loads_a_tied_qwen2_without_lm_head_and_siglip_full_features()
@@ -41,8 +42,8 @@ public sealed class LlavaInterleaveParityTests(LlavaInterleaveFixture fixture) :
         using var image = Pipeline.EncodeImage(LlavaCheckpointFixture.Photo, budget);
         var golden = fixture.Golden;
 
-        TensorAssert.Close(golden.Read($"{path}.image_features")[0], image.ImageFeatures, $"{path}.image_features");
-        TensorAssert.Close(golden.Read($"{path}.projected")[0], image.Projected, $"{path}.projected");
+        TensorAssert.Close(golden.Read($"{path}.image_features")[0], image.ImageFeatures[0], $"{path}.image_features");
+        TensorAssert.Close(golden.Read($"{path}.projected")[0], image.Projected!, $"{path}.projected");
         if (budget is not null)
         {
             TensorAssert.Equal(golden.Read("zip.kept"), image.Zip!.KeptIndices, "zip.kept");
@@ -114,7 +115,7 @@ public sealed class LlavaInterleaveParityTests(LlavaInterleaveFixture fixture) :
             string configPath = Path.Combine(directory, "config.json");
             File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
 
-            var error = Assert.Throws<InvalidDataException>(() => LlavaPipeline.Load(directory));
+            var error = Assert.Throws<InvalidDataException>(() => VisionLanguageModel.Load(directory));
 
             Assert.Contains("'language_model.lm_head.weight' is missing", error.Message);
         }
@@ -129,14 +130,14 @@ public sealed class LlavaInterleaveParityTests(LlavaInterleaveFixture fixture) :
     {
         // bfloat16 keeps ~3 significant digits, so zip decisions and greedy tokens of these random weights may differ
         // from the float32 goldens; the vanilla logits must still point the same way.
-        using var pipeline = LlavaPipeline.Load(Fixtures.Path(fixture.Folder), ScalarType.BFloat16);
+        using var pipeline = VisionLanguageModel.Load(Fixtures.Path(fixture.Folder), ScalarType.BFloat16);
         using var image = pipeline.EncodeImage(LlavaCheckpointFixture.Photo);
         using var cache = pipeline.LanguageModel.CreateCache();
 
         using var prefill = pipeline.Prefill(pipeline.PromptIds(Question), [image], cache);
 
         using var scope = NewDisposeScope();
-        Assert.Equal(ScalarType.BFloat16, image.Projected.dtype);
+        Assert.Equal(ScalarType.BFloat16, image.Projected!.dtype);
         var golden = fixture.Golden.Read("vanilla.last_logits");
         double cosine = nn.functional.cosine_similarity(golden, prefill.Logits.cpu(), 1).item<float>();
         Assert.True(cosine > 0.999, $"cosine(bf16 logits, float32 golden) = {cosine}");

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Llava;
 using VisionZip.Tests.Support;
 
@@ -75,7 +76,7 @@ public sealed class AnyResLayoutTests
                 .Replace("\"llava_next\"", "\"llava_onevision\"", StringComparison.Ordinal);
             File.WriteAllText(Path.Combine(directory, "config.json"), config);
 
-            var error = Assert.Throws<InvalidDataException>(() => LlavaPipeline.Load(directory));
+            var error = Assert.Throws<VisionZip.Models.Errors.CheckpointException>(() => VisionLanguageModel.Load(directory));
 
             Assert.Contains("llava_onevision", error.Message);
         }

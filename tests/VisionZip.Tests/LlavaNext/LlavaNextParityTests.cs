@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Generation;
 using VisionZip.Models.Imaging;
 using VisionZip.Models.Llava;
@@ -12,9 +13,9 @@ public sealed class LlavaNextParityTests(LlavaNextFixture fixture) : IClassFixtu
     private const string Question = "What is shown in this image?";
     private static readonly ZipBudget Budget = new(14, 4);
 
-    private LlavaPipeline Pipeline => fixture.Pipeline;
+    private VisionLanguageModel Pipeline => fixture.Pipeline;
 
-    private LlavaNextImageEncoder Next => Pipeline.LlavaNext!;
+    private AnyResImageLayout Next => Assert.IsType<AnyResImageLayout>(Pipeline.ImageLayout);
 
     private GenerationOptions Greedy8 => Pipeline.DefaultGenerationOptions with
     {
@@ -24,7 +25,8 @@ public sealed class LlavaNextParityTests(LlavaNextFixture fixture) : IClassFixtu
     [Fact]
     public void Loads_the_llava_next_checkpoint_with_its_image_newline_and_mistral_prompt()
     {
-        Assert.NotNull(Pipeline.LlavaNext);
+        Assert.Equal("anyres", Pipeline.ImageLayout.Name);
+        Assert.Equal(CheckpointKind.LlavaNext, Pipeline.Kind);
         Assert.Equal([96L], Next.ImageNewline.shape);
         Assert.Equal(8, Next.TokensPerSide);
         Assert.Equal("[INST] <image>\nWhat is shown in this image? [/INST]", Pipeline.FormatPrompt(Question));
@@ -66,7 +68,7 @@ public sealed class LlavaNextParityTests(LlavaNextFixture fixture) : IClassFixtu
         Assert.Equal(232, image.TokenCount);
         Assert.Equal((232, 232), (image.Stats.TokensBefore, image.Stats.TokensAfter));
         TensorAssert.Close(golden.Read("vision.hidden_states_m2").narrow(1, 1, 64), image.ImageFeatures, "vision.hidden_states_m2[:, 1:]");
-        TensorAssert.Close(golden.Read("vanilla.image_features"), image.Projected, "vanilla.image_features");
+        TensorAssert.Close(golden.Read("vanilla.image_features"), image.Projected!, "vanilla.image_features");
 
         long[] ids = Pipeline.PromptIds(Question);
         TensorAssert.Close(golden.Read("vanilla.inputs_embeds"), Pipeline.EmbedPrompt(ids, [image]), "vanilla.inputs_embeds");
@@ -92,7 +94,7 @@ public sealed class LlavaNextParityTests(LlavaNextFixture fixture) : IClassFixtu
         var keptRows = Enumerable.Range(0, 4).Select(i => (IReadOnlyList<long>)kept[(i * 14)..((i + 1) * 14)]).ToList();
         var layout = AnyResLayout.Zipped((1, 3), 8, keptRows, contextual: 4, hasCls: true);
         TensorAssert.Equal(golden.Read("zip.layout"), LayoutTensor(layout), "zip.layout");
-        TensorAssert.Close(golden.Read("zip.image_features"), image.Projected, "zip.image_features");
+        TensorAssert.Close(golden.Read("zip.image_features"), image.Projected!, "zip.image_features");
 
         long[] ids = Pipeline.PromptIds(Question);
         TensorAssert.Close(golden.Read("zip.inputs_embeds"), Pipeline.EmbedPrompt(ids, [image]), "zip.inputs_embeds");
@@ -108,7 +110,7 @@ public sealed class LlavaNextParityTests(LlavaNextFixture fixture) : IClassFixtu
         using var image = Pipeline.EncodeImage(LlavaNextFixture.WidePhoto, path == "zip" ? Budget : null);
         long[] expanded = fixture.Golden.Read($"input_ids_expanded.{path}").data<long>().ToArray();
 
-        var merged = PromptEmbeddings.Merge(tensor(expanded).unsqueeze(0), [image.Projected], Pipeline.Config.ImageTokenIndex,
+        var merged = PromptEmbeddings.Merge(tensor(expanded).unsqueeze(0), [image.Projected!], Pipeline.Config.ImageTokenIndex,
             Pipeline.LanguageModel.EmbedTokens);
         TensorAssert.Close(fixture.Golden.Read($"{path}.inputs_embeds"), merged, $"{path}.inputs_embeds from expanded ids");
 
@@ -122,10 +124,10 @@ public sealed class LlavaNextParityTests(LlavaNextFixture fixture) : IClassFixtu
     public void Golden_pixel_values_give_the_golden_zipped_sequence_without_preprocessing()
     {
         using var scope = NewDisposeScope();
-        using var image = Next.EncodePixels(fixture.Golden.Read("pixel_values"), (250, 600), Budget);
+        using var image = Next.EncodePixels(fixture.Golden.Read("pixel_values"), (250, 600), ImageEncodeOptions.Zip(Budget));
 
         Assert.Equal(TimeSpan.Zero, image.Stats.Preprocess);
-        TensorAssert.Close(fixture.Golden.Read("zip.image_features"), image.Projected, "zip.image_features from golden pixels");
+        TensorAssert.Close(fixture.Golden.Read("zip.image_features"), image.Projected!, "zip.image_features from golden pixels");
     }
 
     [Fact]
@@ -134,11 +136,14 @@ public sealed class LlavaNextParityTests(LlavaNextFixture fixture) : IClassFixtu
         using var scope = NewDisposeScope();
         var pixels = fixture.Golden.Read("pixel_values");
 
-        var error = Assert.Throws<ArgumentException>(() => Next.EncodePixels(pixels, (600, 600)));
+        var error = Assert.Throws<ArgumentException>(() => Next.EncodePixels(pixels, (600, 600), ImageEncodeOptions.Vanilla));
 
         Assert.Contains("[4, 3, 112, 112]", error.Message);
         Assert.Contains("[5, 3, 112, 112]", error.Message);
-        Assert.Throws<NotSupportedException>(() => Pipeline.EncodePixels(pixels));
+        // The facade takes anyres pixels too; without the photo's size it cannot pick the grid, and says so.
+        Assert.Contains("image_sizes", Assert.Throws<ArgumentException>(() => Pipeline.EncodePixels(pixels)).Message);
+        using var withSize = Pipeline.EncodePixels(pixels, (250, 600), ImageEncodeOptions.Zip(Budget));
+        TensorAssert.Close(fixture.Golden.Read("zip.image_features"), withSize.Projected!, "zip.image_features through the facade");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Generation;
 using VisionZip.Models.Llava;
 using VisionZip.Tests.Support;
@@ -14,7 +15,7 @@ public class ReadmeSnippetTests
     [Fact]
     public void Pipeline_snippet_zips_576_patches_to_64_tokens_and_answers()
     {
-        using var llava = LlavaPipeline.Load(Model);
+        using var llava = VisionLanguageModel.Load(Model);
 
         using var image = llava.EncodeImage(Photo, ZipPresets.Llava15_64);
         var ids = llava.PromptIds("What is shown in this image?");
@@ -29,7 +30,7 @@ public class ReadmeSnippetTests
     [Fact]
     public void Chat_snippet_encodes_the_image_once_and_prefills_only_the_follow_up()
     {
-        using var llava = LlavaPipeline.Load(Model);
+        using var llava = VisionLanguageModel.Load(Model);
         using var chat = new ChatSession(llava, ZipPresets.Llava15_64);
         var options = new GenerationOptions { MaxNewTokens = 3, DoSample = false };
 

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using SkiaSharp;
 using VisionZip.Cli.Pipelines;
 using VisionZip.Cli.Reporting;
@@ -94,7 +95,7 @@ public class IssueCaseTests
     {
         using var broken = new BrokenCheckpoint(Llava, jsonFile: "preprocessor_config.json",
             edit: json => json["crop_size"] = new System.Text.Json.Nodes.JsonObject { ["height"] = 8000, ["width"] = 8000 });
-        var error = Assert.Throws<CheckpointException>(() => LlavaPipeline.Load(broken.Path));
+        var error = Assert.Throws<CheckpointException>(() => VisionLanguageModel.Load(broken.Path));
         Assert.Contains("crop_size", error.Message);
         Assert.Contains("8000", error.Message);
         Assert.Contains("image_size", error.Message);
@@ -138,7 +139,7 @@ public class IssueCaseTests
     {
         using var broken = new BrokenCheckpoint(Llava, jsonFile: "config.json",
             edit: json => json["text_config"]!["num_attention_heads"] = 5);
-        var error = Assert.ThrowsAny<Exception>(() => LlavaPipeline.Load(broken.Path));
+        var error = Assert.ThrowsAny<Exception>(() => VisionLanguageModel.Load(broken.Path));
         Assert.Contains("not divisible", error.Message);
         Assert.Contains("96", error.Message);
         Assert.DoesNotContain("must be even", error.Message);
@@ -149,7 +150,7 @@ public class IssueCaseTests
     {
         using var broken = new BrokenCheckpoint(Llava, jsonFile: "config.json",
             edit: json => json["text_config"]!["vocab_size"] = 1_000_000_000_000L);
-        var error = Assert.ThrowsAny<Exception>(() => LlavaPipeline.Load(broken.Path));
+        var error = Assert.ThrowsAny<Exception>(() => VisionLanguageModel.Load(broken.Path));
         Assert.Contains("vocab_size", error.Message);
         Assert.Contains("out of range", error.Message);
         Assert.DoesNotContain("must be an integer", error.Message);
@@ -185,7 +186,7 @@ public class IssueCaseTests
 
             return tensor;
         });
-        var error = Assert.Throws<CheckpointException>(() => LlavaPipeline.Load(broken.Path));
+        var error = Assert.Throws<CheckpointException>(() => VisionLanguageModel.Load(broken.Path));
         Assert.Equal("multi_modal_projector.linear_1.weight", error.Tensor);
         Assert.Contains("non-finite", error.Message);
 
