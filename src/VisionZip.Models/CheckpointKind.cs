@@ -39,7 +39,8 @@ public static class CheckpointKinds
     /// <param name="directory">The checkpoint directory.</param>
     /// <exception cref="DirectoryNotFoundException">No such directory.</exception>
     /// <exception cref="FileNotFoundException">No <c>config.json</c>.</exception>
-    /// <exception cref="CheckpointException">The config is not JSON, has no <c>model_type</c>, or names one this library does not load.</exception>
+    /// <exception cref="InvalidDataException">The config breaks the JSON policy (trailing comma, comment, duplicate key, ...); names the file, line and column.</exception>
+    /// <exception cref="CheckpointException">The config has no <c>model_type</c>, or names one this library does not load.</exception>
     public static CheckpointKind Detect(string directory)
     {
         ArgumentNullException.ThrowIfNull(directory);
@@ -55,26 +56,9 @@ public static class CheckpointKinds
             throw new FileNotFoundException($"{full}: no config.json; expected a Hugging Face checkpoint directory", path);
         }
 
-        string? modelType;
-        string? visionType;
-        try
-        {
-            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
-            var root = json.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new CheckpointException(path, $"{path}: expected a JSON object");
-            }
-
-            modelType = Text(root, "model_type");
-            visionType = root.TryGetProperty("vision_config", out var vision) && vision.ValueKind == JsonValueKind.Object ? Text(vision, "model_type") : null;
-        }
-        catch (JsonException e)
-        {
-            throw new CheckpointException(path, $"{path}: not valid JSON ({e.Message})", inner: e);
-        }
-
-        return FromModelType(modelType, visionType, path);
+        // config.json is read under the one JSON policy, and the kind decided by FromModelType, through CheckpointDirectory.
+        using var checkpoint = Checkpoints.CheckpointDirectory.Open(full);
+        return checkpoint.Kind;
     }
 
     /// <summary>The kind of a config's <c>model_type</c> (and, for <c>llava</c>, its <c>vision_config.model_type</c>).</summary>

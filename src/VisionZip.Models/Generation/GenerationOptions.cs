@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VisionZip.Models.Checkpoints;
 using VisionZip.Models.Language;
 
 namespace VisionZip.Models.Generation;
@@ -63,22 +64,28 @@ public sealed record GenerationOptions
     /// <exception cref="InvalidDataException">Not valid JSON or a field of the wrong type; names the file and field.</exception>
     public static GenerationOptions FromGenerationConfig(string path, GenerationOptions? defaults = null)
     {
+        ArgumentNullException.ThrowIfNull(path);
         string fullPath = Path.GetFullPath(path);
-        if (!File.Exists(fullPath))
-        {
-            throw new FileNotFoundException($"generation config not found: {fullPath}", fullPath);
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(fullPath));
-            return FromJson(document.RootElement, fullPath, defaults);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{fullPath}: not valid JSON ({e.Message})", e);
-        }
+        return FromJson(JsonPolicy.ReadObject(fullPath, "generation config"), fullPath, defaults);
     }
+
+    /// <summary>
+    /// The checkpoint's <c>generation_config.json</c> (as <see cref="FromGenerationConfig"/>), or
+    /// <paramref name="defaults"/> (or this type's defaults) when the directory has none.
+    /// </summary>
+    /// <param name="directory">The opened checkpoint directory; the file is parsed once per directory.</param>
+    /// <param name="defaults">What absent fields keep.</param>
+    /// <exception cref="InvalidDataException">Not valid JSON or a field of the wrong type; names the file and field.</exception>
+    public static GenerationOptions FromCheckpoint(CheckpointDirectory directory, GenerationOptions? defaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        return directory.Json(FileName) is { } root
+            ? FromJson(root, directory.FilePath(FileName), defaults)
+            : defaults ?? new GenerationOptions();
+    }
+
+    /// <summary>The file name Hugging Face uses for generation defaults.</summary>
+    public const string FileName = "generation_config.json";
 
     /// <summary>Reads generation options from a JSON object with <c>generation_config.json</c> field names.</summary>
     /// <exception cref="InvalidDataException">Not an object, or a field of the wrong type; names the source and field.</exception>

@@ -1,3 +1,4 @@
+using VisionZip.Models.Checkpoints;
 using VisionZip.Models.Errors;
 using static TorchSharp.torch;
 
@@ -82,6 +83,25 @@ public sealed class AnyResProcessor
         catch (ArgumentException e)
         {
             throw ImageProcessor.ConfigError(directory, e);
+        }
+    }
+
+    /// <summary>Loads the anyres processor from an opened checkpoint directory (each file parsed once per directory).</summary>
+    /// <exception cref="FileNotFoundException">No <c>preprocessor_config.json</c> there.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed.</exception>
+    /// <exception cref="CheckpointException">The pinpoints or sizes are inconsistent.</exception>
+    /// <exception cref="ResourceLimitException">A pinpoint is over the limits.</exception>
+    public static AnyResProcessor Load(CheckpointDirectory directory, ResourceLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var config = ImageProcessorConfig.Load(directory);
+        try
+        {
+            return new AnyResProcessor(config, limits);
+        }
+        catch (ArgumentException e)
+        {
+            throw ImageProcessor.ConfigError(directory.Path, e);
         }
     }
 

@@ -1,3 +1,4 @@
+using VisionZip.Models.Checkpoints;
 using VisionZip.Models.Errors;
 using static TorchSharp.torch;
 
@@ -54,7 +55,7 @@ public sealed class ImageProcessor
 
     /// <summary>Loads <c>preprocessor_config.json</c> from a checkpoint directory.</summary>
     /// <exception cref="FileNotFoundException">No <c>preprocessor_config.json</c> there.</exception>
-    /// <exception cref="InvalidDataException">The file is malformed (see <see cref="ImageProcessorConfig.Load"/>).</exception>
+    /// <exception cref="InvalidDataException">The file is malformed (see <see cref="ImageProcessorConfig.Load(string)"/>).</exception>
     /// <exception cref="CheckpointException">The values are inconsistent (mean/std not 3 values, a zero std, crop without a size).</exception>
     /// <exception cref="ResourceLimitException">The resize or crop size is over <see cref="ResourceLimits.MaxImagePixels"/>.</exception>
     public static ImageProcessor Load(string directory, ImageMode defaultMode = ImageMode.Default, ResourceLimits? limits = null)
@@ -67,6 +68,25 @@ public sealed class ImageProcessor
         catch (ArgumentException e)
         {
             throw ConfigError(directory, e);
+        }
+    }
+
+    /// <summary>Loads <c>preprocessor_config.json</c> from an opened checkpoint directory (parsed once per directory).</summary>
+    /// <exception cref="FileNotFoundException">No <c>preprocessor_config.json</c> there.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed.</exception>
+    /// <exception cref="CheckpointException">The values are inconsistent (mean/std not 3 values, a zero std, crop without a size).</exception>
+    /// <exception cref="ResourceLimitException">The resize or crop size is over <see cref="ResourceLimits.MaxImagePixels"/>.</exception>
+    public static ImageProcessor Load(CheckpointDirectory directory, ImageMode defaultMode = ImageMode.Default, ResourceLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var config = ImageProcessorConfig.Load(directory);
+        try
+        {
+            return new ImageProcessor(config, defaultMode, limits);
+        }
+        catch (ArgumentException e)
+        {
+            throw ConfigError(directory.Path, e);
         }
     }
 

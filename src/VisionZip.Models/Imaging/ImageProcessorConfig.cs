@@ -17,8 +17,7 @@ public sealed record ImageProcessorConfig
     public static readonly IReadOnlyList<double> ImageNetStandardHalf = [0.5, 0.5, 0.5];
 
     /// <summary>transformers' <c>LlavaNextImageProcessor</c> default <c>image_grid_pinpoints</c> (height, width).</summary>
-    public static readonly IReadOnlyList<(int Height, int Width)> DefaultGridPinpoints =
-        [(336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008)];
+    public static readonly IReadOnlyList<(int Height, int Width)> DefaultGridPinpoints = Checkpoints.LlavaDefaults.ImageGridPinpoints;
 
     /// <summary>The class name as written in the file (<c>image_processor_type</c>, or derived from <c>feature_extractor_type</c>).</summary>
     public required string ImageProcessorType { get; init; }
@@ -108,10 +107,22 @@ public sealed record ImageProcessorConfig
     public static ImageProcessorConfig Load(string directoryOrFile) => ImageProcessorConfigReader.Load(directoryOrFile);
 
     /// <summary>
+    /// Reads <c>preprocessor_config.json</c> (and, for LLaVA-NeXT pinpoints, <c>config.json</c>) of an opened checkpoint
+    /// directory; each file is parsed once per directory. Otherwise as <see cref="Load(string)"/>.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No <c>preprocessor_config.json</c> there.</exception>
+    /// <exception cref="InvalidDataException">The JSON is malformed, a field has a wrong type or value, or the class is not supported.</exception>
+    public static ImageProcessorConfig Load(Checkpoints.CheckpointDirectory directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        return ImageProcessorConfigReader.Load(directory);
+    }
+
+    /// <summary>
     /// Parses the text of a <c>preprocessor_config.json</c>; <paramref name="modelConfigJson"/> is the optional
     /// <c>config.json</c> text (for LLaVA-NeXT pinpoints); <paramref name="source"/> names the file in errors.
     /// </summary>
-    /// <exception cref="InvalidDataException">As <see cref="Load"/>.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="Load(string)"/>.</exception>
     public static ImageProcessorConfig Parse(string json, string source, string? modelConfigJson = null) =>
         ImageProcessorConfigReader.Parse(json, source, modelConfigJson);
 }

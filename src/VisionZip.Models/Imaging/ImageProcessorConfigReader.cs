@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VisionZip.Models.Checkpoints;
 
 namespace VisionZip.Models.Imaging;
 
@@ -16,27 +17,45 @@ internal static class ImageProcessorConfigReader
     {
         ArgumentException.ThrowIfNullOrEmpty(directoryOrFile);
         string fullPath = Path.GetFullPath(directoryOrFile);
-        string file = Directory.Exists(fullPath) ? Path.Combine(fullPath, FileName) : fullPath;
-        if (!File.Exists(file))
+        if (Directory.Exists(fullPath))
         {
-            throw new FileNotFoundException($"{FileName} not found: {file}", file);
+            using var directory = CheckpointDirectory.Open(fullPath);
+            return Load(directory);
         }
 
-        string modelConfig = Path.Combine(Path.GetDirectoryName(file)!, ModelConfigFileName);
-        return Parse(File.ReadAllText(file), file, File.Exists(modelConfig) ? File.ReadAllText(modelConfig) : null, modelConfig);
+        if (!File.Exists(fullPath))
+        {
+            throw new FileNotFoundException($"{FileName} not found: {fullPath}", fullPath);
+        }
+
+        string modelConfig = Path.Combine(Path.GetDirectoryName(fullPath)!, ModelConfigFileName);
+        return Parse(JsonPolicy.ReadObject(fullPath, FileName), fullPath,
+            () => File.Exists(modelConfig) ? JsonPolicy.ReadObject(modelConfig, ModelConfigFileName) : null, modelConfig);
+    }
+
+    /// <summary>The directory's <c>preprocessor_config.json</c> (and its <c>config.json</c> for LLaVA-NeXT pinpoints), parsed once per directory.</summary>
+    public static ImageProcessorConfig Load(CheckpointDirectory directory)
+    {
+        string file = directory.FilePath(FileName);
+        var root = directory.Json(FileName) ?? throw new FileNotFoundException($"{FileName} not found: {file}", file);
+        return Parse(root, file, () => directory.Json(ModelConfigFileName), directory.FilePath(ModelConfigFileName));
     }
 
     public static ImageProcessorConfig Parse(string json, string source, string? modelConfigJson, string? modelConfigSource = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(source);
-        using var document = ParseDocument(json, source);
-        var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw new InvalidDataException($"{source}: expected a JSON object, got {root.ValueKind}");
-        }
+        string modelSource = modelConfigSource ?? ModelConfigFileName;
+        return Parse(JsonPolicy.ParseObject(json, source), source,
+            () => modelConfigJson is null ? null : JsonPolicy.ParseObject(modelConfigJson, modelSource), modelSource);
+    }
 
+    /// <param name="root">The processor config's top-level object.</param>
+    /// <param name="source">The processor config file, for messages.</param>
+    /// <param name="modelConfig">The model's <c>config.json</c> object, asked for only when LLaVA-NeXT pinpoints are missing.</param>
+    /// <param name="modelConfigSource">That file, for messages.</param>
+    private static ImageProcessorConfig Parse(JsonElement root, string source, Func<JsonElement?> modelConfig, string modelConfigSource)
+    {
         var fields = new Fields(root, source);
         (string type, ImageProcessorKind kind) = ResolveType(fields);
         var defaults = ImageProcessorConfig.ForKind(kind);
@@ -54,7 +73,7 @@ internal static class ImageProcessorConfigReader
         }
 
         var pinpoints = kind == ImageProcessorKind.LlavaNext
-            ? fields.Pinpoints("image_grid_pinpoints") ?? ModelPinpoints(modelConfigJson, modelConfigSource ?? ModelConfigFileName) ?? defaults.ImageGridPinpoints
+            ? fields.Pinpoints("image_grid_pinpoints") ?? ModelPinpoints(modelConfig(), modelConfigSource) ?? defaults.ImageGridPinpoints
             : fields.Pinpoints("image_grid_pinpoints");
 
         return defaults with
@@ -100,30 +119,8 @@ internal static class ImageProcessorConfigReader
         return (type, kind);
     }
 
-    private static IReadOnlyList<(int Height, int Width)>? ModelPinpoints(string? modelConfigJson, string source)
-    {
-        if (modelConfigJson is null)
-        {
-            return null;
-        }
-
-        using var document = ParseDocument(modelConfigJson, source);
-        return document.RootElement.ValueKind == JsonValueKind.Object
-            ? new Fields(document.RootElement, source).Pinpoints("image_grid_pinpoints")
-            : null;
-    }
-
-    private static JsonDocument ParseDocument(string json, string source)
-    {
-        try
-        {
-            return JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-        }
-        catch (JsonException error)
-        {
-            throw new InvalidDataException($"{source}: malformed JSON: {error.Message}", error);
-        }
-    }
+    private static IReadOnlyList<(int Height, int Width)>? ModelPinpoints(JsonElement? modelConfig, string source) =>
+        modelConfig is { } root ? new Fields(root, source).Pinpoints("image_grid_pinpoints") : null;
 
     /// <summary>Typed access to the fields of one JSON object; errors name the file and field.</summary>
     private readonly struct Fields(JsonElement root, string source)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VisionZip.Models.Checkpoints;
 
 namespace VisionZip.Models.Language;
 
@@ -94,21 +95,9 @@ public sealed record DecoderConfig
     /// <exception cref="NotSupportedException">A model type, activation or rope type this decoder does not implement.</exception>
     public static DecoderConfig FromFile(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         string fullPath = Path.GetFullPath(path);
-        if (!File.Exists(fullPath))
-        {
-            throw new FileNotFoundException($"decoder config not found: {fullPath}", fullPath);
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(fullPath));
-            return FromJson(document.RootElement, fullPath);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{fullPath}: not valid JSON ({e.Message})", e);
-        }
+        return FromJson(JsonPolicy.ReadObject(fullPath, "decoder config"), fullPath);
     }
 
     /// <summary>
@@ -132,16 +121,5 @@ public sealed record DecoderConfig
     /// <summary>Parses a decoder config from JSON text.</summary>
     /// <exception cref="InvalidDataException">Not valid JSON, or a field is malformed or inconsistent.</exception>
     /// <exception cref="NotSupportedException">A model type, activation or rope type this decoder does not implement.</exception>
-    public static DecoderConfig Parse(string json, string source = "config")
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            return FromJson(document.RootElement, source);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: not valid JSON ({e.Message})", e);
-        }
-    }
+    public static DecoderConfig Parse(string json, string source = "config") => FromJson(JsonPolicy.ParseObject(json, source), source);
 }

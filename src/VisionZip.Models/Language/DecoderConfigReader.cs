@@ -1,3 +1,5 @@
+using VisionZip.Models.Checkpoints;
+
 namespace VisionZip.Models.Language;
 
 /// <summary>

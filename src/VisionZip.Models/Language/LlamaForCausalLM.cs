@@ -1,6 +1,8 @@
 using TorchSharp;
+using VisionZip.Models.Checkpoints;
 using VisionZip.Models.IO;
 using VisionZip.Models.Language.MatVec;
+using VisionZip.Models.Llava;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.Language;
@@ -80,9 +82,52 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
     /// <exception cref="NotSupportedException">A model type, activation or rope type that is not implemented.</exception>
     public static LlamaForCausalLM Load(string directory, ScalarType dtype, Device? device, WeightQuantization quantization)
     {
-        var config = DecoderConfig.FromFile(Path.Combine(directory, "config.json"));
-        using var checkpoint = SafetensorsCheckpoint.Open(directory);
-        return Load(checkpoint, config, "model.", "lm_head.weight", dtype, device, quantization);
+        ArgumentNullException.ThrowIfNull(directory);
+        using var checkpointDirectory = CheckpointDirectory.OpenForLoader(directory, "decoder");
+        return Load(checkpointDirectory, dtype, device, quantization);
+    }
+
+    /// <summary>
+    /// Loads the language model of an opened checkpoint directory: a bare llama / mistral / qwen2 checkpoint
+    /// (<c>model.*</c>, <c>lm_head.weight</c>) or the decoder inside a LLaVA one (<c>text_config</c> with the LLaVA
+    /// defaults, either tensor spelling); config and weights are shared with the other part loaders.
+    /// </summary>
+    /// <param name="directory">The opened checkpoint directory.</param>
+    /// <param name="dtype">Float32 (the CPU default), Float16 or BFloat16; stored weights are converted.</param>
+    /// <param name="device">Target device; null = CPU.</param>
+    /// <param name="quantization"><see cref="WeightQuantization.Int8"/> quantises every projection as it is read.</param>
+    /// <exception cref="FileNotFoundException">No config.json or no weights.</exception>
+    /// <exception cref="InvalidDataException">Malformed config, a kind without a language model (CLIP / SigLIP), or weights
+    /// missing or mis-shaped (all listed in one message).</exception>
+    /// <exception cref="NotSupportedException">A model type, activation or rope type that is not implemented.</exception>
+    public static LlamaForCausalLM Load(CheckpointDirectory directory, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        WeightQuantization quantization = WeightQuantization.None)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        const string ConfigFile = CheckpointDirectory.ConfigFile;
+        switch (directory.Kind)
+        {
+            case CheckpointKind.Decoder:
+                var config = DecoderConfig.FromJson(directory.RequireJson(ConfigFile, "decoder config"), directory.FilePath(ConfigFile));
+                return Load(directory.Weights, config, "model.", "lm_head.weight", dtype, device, quantization);
+            case CheckpointKind.Llava15 or CheckpointKind.LlavaInterleave or CheckpointKind.LlavaNext:
+                var llava = LlavaConfig.Load(directory);
+                var checkpoint = directory.Weights;
+                var names = LlavaTensorNames.Detect(checkpoint.Names, checkpoint.Source);
+                if (!llava.TieWordEmbeddings && names.LmHead is null)
+                {
+                    string expected = names.LanguageModel == LlavaTensorNames.Original.LanguageModel
+                        ? LlavaTensorNames.Original.LmHead!
+                        : LlavaTensorNames.Nested.LmHead!;
+                    throw new InvalidDataException($"{checkpoint.Source}: tie_word_embeddings is false but the LM head '{expected}' is missing");
+                }
+
+                return Load(checkpoint, llava.ResolveTextConfig(), names.LanguageModel, names.LmHead ?? LlavaTensorNames.Original.LmHead!,
+                    dtype, device, quantization);
+            default:
+                throw new InvalidDataException(
+                    $"{directory.FilePath(ConfigFile)}: a {directory.Kind} checkpoint has no language model (expected llama, mistral, qwen2, llava or llava_next)");
+        }
     }
 
     /// <summary>

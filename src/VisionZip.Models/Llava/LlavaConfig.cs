@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VisionZip.Models.Checkpoints;
 using VisionZip.Models.Language;
 using VisionZip.Models.Vision;
 
@@ -23,8 +24,7 @@ public sealed class LlavaConfig
     public const string FileName = "config.json";
 
     /// <summary>transformers' default for <c>image_grid_pinpoints</c> of LLaVA-NeXT, (height, width) pairs.</summary>
-    public static readonly IReadOnlyList<(int Height, int Width)> DefaultImageGridPinpoints =
-        [(336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008)];
+    public static readonly IReadOnlyList<(int Height, int Width)> DefaultImageGridPinpoints = LlavaDefaults.ImageGridPinpoints;
 
     private readonly JsonObject _text;
     private readonly JsonObject _vision;
@@ -39,9 +39,9 @@ public sealed class LlavaConfig
             throw new InvalidDataException($"{source}: model_type \"{ModelType}\" is not a LLaVA config; expected \"llava\" or \"llava_next\"");
         }
 
-        ImageTokenIndex = ReadLong(root, "image_token_index", source) ?? 32000;
-        ProjectorHiddenAct = ReadString(root, "projector_hidden_act", source) ?? "gelu";
-        VisionFeatureSelectStrategy = ReadString(root, "vision_feature_select_strategy", source) ?? "default";
+        ImageTokenIndex = ReadLong(root, "image_token_index", source) ?? LlavaDefaults.ImageTokenIndex;
+        ProjectorHiddenAct = ReadString(root, "projector_hidden_act", source) ?? LlavaDefaults.ProjectorHiddenAct;
+        VisionFeatureSelectStrategy = ReadString(root, "vision_feature_select_strategy", source) ?? LlavaDefaults.VisionFeatureSelectStrategy;
         if (VisionFeatureSelectStrategy is not ("default" or "full"))
         {
             throw new InvalidDataException(
@@ -53,14 +53,14 @@ public sealed class LlavaConfig
             throw new NotSupportedException($"{source}: vision_feature_layer as a list of layers is not supported; expected one integer");
         }
 
-        VisionFeatureLayer = (int)(ReadLong(root, "vision_feature_layer", source) ?? -2);
-        ImageSeqLength = (int)(ReadLong(root, "image_seq_length", source) ?? 576);
-        MultimodalProjectorBias = ReadBool(root, "multimodal_projector_bias", source) ?? true;
-        IgnoreIndex = ReadLong(root, "ignore_index", source) ?? -100;
+        VisionFeatureLayer = (int)(ReadLong(root, "vision_feature_layer", source) ?? LlavaDefaults.VisionFeatureLayer);
+        ImageSeqLength = (int)(ReadLong(root, "image_seq_length", source) ?? LlavaDefaults.ImageSeqLength);
+        MultimodalProjectorBias = ReadBool(root, "multimodal_projector_bias", source) ?? LlavaDefaults.MultimodalProjectorBias;
+        IgnoreIndex = ReadLong(root, "ignore_index", source) ?? LlavaDefaults.IgnoreIndex;
         PadTokenId = ReadLong(root, "pad_token_id", source);
 
-        _text = Section(root, "text_config", "llama", source) ?? new JsonObject { ["model_type"] = "llama" };
-        _vision = Section(root, "vision_config", "clip_vision_model", source) ?? DefaultVisionConfig();
+        _text = Section(root, "text_config", LlavaDefaults.TextModelType, source) ?? new JsonObject { ["model_type"] = LlavaDefaults.TextModelType };
+        _vision = Section(root, "vision_config", LlavaDefaults.VisionModelType, source) ?? DefaultVisionConfig();
 
         // The head is tied when the text config says so; an older top-level value counts when the text config is
         // silent (transformers copies text_config.tie_word_embeddings up); the llama/mistral/qwen2 default is false.
@@ -153,52 +153,52 @@ public sealed class LlavaConfig
     /// <exception cref="InvalidDataException">The file is not valid JSON, not a LLaVA config, or a field has the wrong type.</exception>
     public static LlavaConfig Load(string directoryOrFile)
     {
-        string path = Directory.Exists(directoryOrFile) ? Path.Combine(directoryOrFile, FileName) : directoryOrFile;
-        if (!File.Exists(path))
+        ArgumentNullException.ThrowIfNull(directoryOrFile);
+        if (Directory.Exists(directoryOrFile))
         {
-            throw new FileNotFoundException($"LLaVA config not found: {Path.GetFullPath(path)}", path);
+            using var directory = CheckpointDirectory.Open(directoryOrFile);
+            return Load(directory);
         }
 
-        return Parse(File.ReadAllText(path), Path.GetFullPath(path));
+        string path = Path.GetFullPath(directoryOrFile);
+        return FromJson(JsonPolicy.ReadObject(path, "LLaVA config"), path);
+    }
+
+    /// <summary>Reads the directory's <c>config.json</c> (parsed once per <see cref="CheckpointDirectory"/>).</summary>
+    /// <exception cref="FileNotFoundException">No config.json there.</exception>
+    /// <exception cref="InvalidDataException">The file is not valid JSON, not a LLaVA config, or a field has the wrong type.</exception>
+    public static LlavaConfig Load(CheckpointDirectory directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        return FromJson(directory.RequireJson(FileName, "LLaVA config"), directory.FilePath(FileName));
     }
 
     /// <summary>Parses the text of a LLaVA <c>config.json</c>; <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">Not valid JSON, not a LLaVA config, or a field has the wrong type.</exception>
-    public static LlavaConfig Parse(string json, string source = "config.json")
-    {
-        JsonNode? node;
-        try
-        {
-            // A duplicate key is refused here; JsonObject would otherwise throw ArgumentException on first access.
-            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, AllowDuplicateProperties = false });
-        }
-        catch (JsonException error)
-        {
-            throw new InvalidDataException($"{source}: not valid JSON ({error.Message})", error);
-        }
+    public static LlavaConfig Parse(string json, string source = "config.json") => FromJson(JsonPolicy.ParseObject(json, source), source);
 
-        if (node is not JsonObject root)
-        {
-            throw new InvalidDataException($"{source}: expected a JSON object at the top level");
-        }
-
-        return new LlavaConfig(source, root);
-    }
+    private static LlavaConfig FromJson(JsonElement root, string source) =>
+        new(source, JsonObject.Create(root) ?? throw new InvalidDataException($"{source}: expected a JSON object at the top level"));
 
     // transformers LlavaConfig.__init__: CONFIG_MAPPING["clip_vision_model"](intermediate_size=4096, hidden_size=1024,
-    // patch_size=14, image_size=336, num_hidden_layers=24, num_attention_heads=16, vocab_size=32000, projection_dim=768)
-    private static JsonObject DefaultVisionConfig() => new()
+    // patch_size=14, image_size=336, num_hidden_layers=24, num_attention_heads=16, vocab_size=32000, projection_dim=768);
+    // the geometry is LlavaDefaults.VisionTower; vocab_size / projection_dim are kept as transformers writes them (the tower ignores them).
+    private static JsonObject DefaultVisionConfig()
     {
-        ["model_type"] = "clip_vision_model",
-        ["intermediate_size"] = 4096,
-        ["hidden_size"] = 1024,
-        ["patch_size"] = 14,
-        ["image_size"] = 336,
-        ["num_hidden_layers"] = 24,
-        ["num_attention_heads"] = 16,
-        ["vocab_size"] = 32000,
-        ["projection_dim"] = 768,
-    };
+        var tower = LlavaDefaults.VisionTower;
+        return new()
+        {
+            ["model_type"] = LlavaDefaults.VisionModelType,
+            ["intermediate_size"] = tower.IntermediateSize,
+            ["hidden_size"] = tower.HiddenSize,
+            ["patch_size"] = tower.PatchSize,
+            ["image_size"] = tower.ImageSize,
+            ["num_hidden_layers"] = tower.NumHiddenLayers,
+            ["num_attention_heads"] = tower.NumAttentionHeads,
+            ["vocab_size"] = 32000,
+            ["projection_dim"] = 768,
+        };
+    }
 
     private static JsonObject? Section(JsonObject root, string name, string defaultModelType, string source)
     {
@@ -256,20 +256,20 @@ public sealed class LlavaConfig
     {
         null => null,
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        var other => throw new InvalidDataException($"{source}: '{name}' must be a string, got {other.ToJsonString()}"),
+        var other => throw JsonFields.WrongType(source, name, "a string", other.ToJsonString()),
     };
 
     private static long? ReadLong(JsonObject obj, string name, string source) => obj[name] switch
     {
         null => null,
         JsonValue v when v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out long value) => value,
-        var other => throw new InvalidDataException($"{source}: '{name}' must be an integer, got {other.ToJsonString()}"),
+        var other => throw JsonFields.WrongType(source, name, "an integer", other.ToJsonString()),
     };
 
     private static bool? ReadBool(JsonObject obj, string name, string source) => obj[name] switch
     {
         null => null,
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-        var other => throw new InvalidDataException($"{source}: '{name}' must be true or false, got {other.ToJsonString()}"),
+        var other => throw JsonFields.WrongType(source, name, "true or false", other.ToJsonString()),
     };
 }

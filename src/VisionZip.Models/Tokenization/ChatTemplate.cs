@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using VisionZip.Models.Checkpoints;
 
 namespace VisionZip.Models.Tokenization;
 
@@ -7,7 +8,7 @@ namespace VisionZip.Models.Tokenization;
 /// Turns a conversation into the prompt string a checkpoint was trained on. The known families are built in (no Jinja
 /// is evaluated): <see cref="Llava15"/> (<c>USER: ... ASSISTANT:</c>), <see cref="MistralInstruct"/>
 /// (<c>[INST] ... [/INST]</c>, LLaVA-NeXT Mistral) and <see cref="ChatMl"/> (<c>&lt;|im_start|&gt;</c>, Qwen2 /
-/// LLaVA-Interleave); <see cref="FromFormat"/> takes a user-written format; <see cref="FromCheckpoint"/> picks one
+/// LLaVA-Interleave); <see cref="FromFormat"/> takes a user-written format; <see cref="FromCheckpoint(string)"/> picks one
 /// from a checkpoint directory.
 /// </summary>
 /// <remarks>Images are one placeholder per image at the start of the message they belong to. Instances are immutable
@@ -192,6 +193,20 @@ public abstract class ChatTemplate
             throw new DirectoryNotFoundException($"checkpoint directory not found: {Path.GetFullPath(directory)}");
         }
 
+        using var checkpoint = CheckpointDirectory.Open(directory);
+        return FromCheckpoint(checkpoint);
+    }
+
+    /// <summary>
+    /// Picks the template of an opened checkpoint directory (each file parsed once per directory); otherwise as
+    /// <see cref="FromCheckpoint(string)"/>.
+    /// </summary>
+    /// <param name="directory">The opened checkpoint directory.</param>
+    /// <returns>The template.</returns>
+    /// <exception cref="InvalidDataException">One of the files is not valid JSON; the message names it.</exception>
+    public static ChatTemplate FromCheckpoint(CheckpointDirectory directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
         var metadata = TokenizerMetadata.Read(directory);
         string? template = null;
         TokenizerMetadata.WithJson(directory, "chat_template.json", (root, _) =>
@@ -201,10 +216,9 @@ public abstract class ChatTemplate
                 template = value.GetString();
             }
         });
-        string jinjaPath = Path.Combine(directory, "chat_template.jinja");
-        if (template is null && File.Exists(jinjaPath))
+        if (template is null && directory.Text("chat_template.jinja") is { } jinja)
         {
-            template = File.ReadAllText(jinjaPath);
+            template = jinja;
         }
 
         template ??= metadata.ChatTemplate;

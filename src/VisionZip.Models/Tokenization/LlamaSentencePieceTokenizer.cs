@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.ML.Tokenizers;
+using VisionZip.Models.Checkpoints;
 
 namespace VisionZip.Models.Tokenization;
 
@@ -115,8 +116,23 @@ public sealed class LlamaSentencePieceTokenizer : ITextTokenizer
             throw new FileNotFoundException($"SentencePiece model not found: {modelPath}", modelPath);
         }
 
+        using var checkpoint = CheckpointDirectory.Open(directory);
+        return Load(checkpoint);
+    }
+
+    /// <summary>Loads <c>tokenizer.model</c> and the optional JSON files of an opened checkpoint directory (each read once per directory).</summary>
+    /// <param name="directory">The opened checkpoint directory.</param>
+    /// <returns>The tokenizer.</returns>
+    /// <exception cref="FileNotFoundException"><c>tokenizer.model</c> is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is corrupt; the message names it.</exception>
+    public static LlamaSentencePieceTokenizer Load(CheckpointDirectory directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        string modelPath = directory.FilePath(ModelFile);
+        byte[] bytes = directory.Bytes(ModelFile) ?? throw new FileNotFoundException($"SentencePiece model not found: {modelPath}", modelPath);
+
         LlamaTokenizer model;
-        using var stream = File.OpenRead(modelPath);
+        using var stream = new MemoryStream(bytes, writable: false);
         try
         {
             model = LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using VisionZip.Models.Checkpoints;
 
 namespace VisionZip.Models.Tokenization;
 
@@ -94,10 +95,24 @@ public sealed class Qwen2BpeTokenizer : ITextTokenizer
     public static Qwen2BpeTokenizer Load(string directory)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        string vocabPath = RequireFile(directory, VocabFile);
-        string mergesPath = RequireFile(directory, MergesFile);
-        var vocab = ReadVocab(vocabPath);
-        var mergeRanks = ReadMerges(mergesPath, vocab, vocabPath);
+        RequireFile(directory, VocabFile);
+        RequireFile(directory, MergesFile);
+        using var checkpoint = CheckpointDirectory.Open(directory);
+        return Load(checkpoint);
+    }
+
+    /// <summary>Loads <c>vocab.json</c>, <c>merges.txt</c> and the optional JSON files of an opened checkpoint directory (each read once per directory).</summary>
+    /// <param name="directory">The opened checkpoint directory.</param>
+    /// <returns>The tokenizer.</returns>
+    /// <exception cref="FileNotFoundException"><c>vocab.json</c> or <c>merges.txt</c> is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is corrupt or the merges do not fit the vocabulary; the message names the file.</exception>
+    public static Qwen2BpeTokenizer Load(CheckpointDirectory directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        string vocabPath = RequireFile(directory.Path, VocabFile);
+        string mergesPath = RequireFile(directory.Path, MergesFile);
+        var vocab = ReadVocab(directory, vocabPath);
+        var mergeRanks = ReadMerges(directory.Text(MergesFile) ?? "", mergesPath, vocab, vocabPath);
         return new Qwen2BpeTokenizer(vocab, mergeRanks, TokenizerMetadata.Read(directory));
     }
 
@@ -250,12 +265,13 @@ public sealed class Qwen2BpeTokenizer : ITextTokenizer
         return File.Exists(path) ? path : throw new FileNotFoundException($"BPE tokenizer file not found: {path}", path);
     }
 
-    private static Dictionary<string, int> ReadVocab(string path)
+    private static Dictionary<string, int> ReadVocab(CheckpointDirectory directory, string path)
     {
         Dictionary<string, int>? vocab;
         try
         {
-            vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllBytes(path));
+            vocab = (directory.Json(VocabFile) ?? throw new FileNotFoundException($"BPE tokenizer file not found: {path}", path))
+                .Deserialize<Dictionary<string, int>>();
         }
         catch (JsonException exception)
         {
@@ -288,12 +304,13 @@ public sealed class Qwen2BpeTokenizer : ITextTokenizer
         return vocab;
     }
 
-    private static Dictionary<(string, string), int> ReadMerges(string path, Dictionary<string, int> vocab, string vocabPath)
+    private static Dictionary<(string, string), int> ReadMerges(string text, string path, Dictionary<string, int> vocab, string vocabPath)
     {
         var ranks = new Dictionary<(string, string), int>();
         int lineNumber = 0;
         int rank = 0;
-        foreach (string line in File.ReadLines(path))
+        using var lines = new StringReader(text); // the line breaks File.ReadLines splits on: \n, \r\n, \r
+        while (lines.ReadLine() is { } line)
         {
             lineNumber++;
             if (line.Length == 0 || lineNumber == 1 && line.StartsWith("#version", StringComparison.Ordinal))

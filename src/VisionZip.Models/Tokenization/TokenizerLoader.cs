@@ -1,3 +1,5 @@
+using VisionZip.Models.Checkpoints;
+
 namespace VisionZip.Models.Tokenization;
 
 /// <summary>Picks and loads the tokenizer of a Hugging Face checkpoint directory.</summary>
@@ -22,23 +24,37 @@ public static class TokenizerLoader
             throw new DirectoryNotFoundException($"checkpoint directory not found: {fullPath}");
         }
 
-        if (File.Exists(Path.Combine(fullPath, LlamaSentencePieceTokenizer.ModelFile)))
+        using var checkpoint = CheckpointDirectory.Open(fullPath);
+        return Load(checkpoint);
+    }
+
+    /// <summary>
+    /// Loads the tokenizer of an opened checkpoint directory (each file read once per directory); otherwise as
+    /// <see cref="Load(string)"/>.
+    /// </summary>
+    /// <param name="directory">The opened checkpoint directory.</param>
+    /// <returns>The tokenizer.</returns>
+    /// <exception cref="FileNotFoundException">No supported tokenizer file is there, or <c>merges.txt</c> is missing next to <c>vocab.json</c>.</exception>
+    /// <exception cref="InvalidDataException">A tokenizer file is corrupt; the message names it.</exception>
+    public static ITextTokenizer Load(CheckpointDirectory directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (directory.Contains(LlamaSentencePieceTokenizer.ModelFile))
         {
-            return LlamaSentencePieceTokenizer.Load(fullPath);
+            return LlamaSentencePieceTokenizer.Load(directory);
         }
 
-        if (File.Exists(Path.Combine(fullPath, Qwen2BpeTokenizer.VocabFile))
-            || File.Exists(Path.Combine(fullPath, Qwen2BpeTokenizer.MergesFile)))
+        if (directory.Contains(Qwen2BpeTokenizer.VocabFile) || directory.Contains(Qwen2BpeTokenizer.MergesFile))
         {
-            return Qwen2BpeTokenizer.Load(fullPath);
+            return Qwen2BpeTokenizer.Load(directory);
         }
 
-        string hint = File.Exists(Path.Combine(fullPath, "tokenizer.json"))
+        string hint = directory.Contains("tokenizer.json")
             ? " (tokenizer.json alone is not supported)"
             : string.Empty;
         throw new FileNotFoundException(
-            $"no tokenizer in {fullPath}: expected {LlamaSentencePieceTokenizer.ModelFile} (SentencePiece) or " +
+            $"no tokenizer in {directory.Path}: expected {LlamaSentencePieceTokenizer.ModelFile} (SentencePiece) or " +
             $"{Qwen2BpeTokenizer.VocabFile} + {Qwen2BpeTokenizer.MergesFile} (byte-level BPE){hint}",
-            Path.Combine(fullPath, LlamaSentencePieceTokenizer.ModelFile));
+            directory.FilePath(LlamaSentencePieceTokenizer.ModelFile));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VisionZip.Models.Checkpoints;
 
 namespace VisionZip.Models.Tokenization;
 
@@ -47,6 +48,14 @@ internal sealed class TokenizerMetadata
     /// <summary>Reads the optional JSON files of <paramref name="directory"/>.</summary>
     /// <exception cref="InvalidDataException">A file is not valid JSON or has a field of the wrong type; the message names it.</exception>
     public static TokenizerMetadata Read(string directory)
+    {
+        using var checkpoint = CheckpointDirectory.Open(directory);
+        return Read(checkpoint);
+    }
+
+    /// <summary>Reads the optional JSON files of an opened checkpoint directory (each parsed once per directory).</summary>
+    /// <exception cref="InvalidDataException">A file is not valid JSON or has a field of the wrong type; the message names it.</exception>
+    public static TokenizerMetadata Read(CheckpointDirectory directory)
     {
         var metadata = new TokenizerMetadata();
         var specialContents = new HashSet<string>(StringComparer.Ordinal);
@@ -304,40 +313,13 @@ internal sealed class TokenizerMetadata
             ? id
             : throw Invalid(path, key, $"expected a non-negative integer id, found {value.GetRawText()}");
 
-    /// <summary>Parses <paramref name="fileName"/> in <paramref name="directory"/> when it exists.</summary>
-    internal static void WithJson(string directory, string fileName, Action<JsonElement, string> read)
+    /// <summary>Hands <paramref name="fileName"/>'s top-level object to <paramref name="read"/> when the file exists.</summary>
+    /// <exception cref="InvalidDataException">The file breaks the JSON policy (<see cref="JsonPolicy"/>); the message names it.</exception>
+    internal static void WithJson(CheckpointDirectory directory, string fileName, Action<JsonElement, string> read)
     {
-        string path = Path.Combine(directory, fileName);
-        if (!File.Exists(path))
+        if (directory.Json(fileName) is { } root)
         {
-            return;
-        }
-
-        JsonDocument document;
-        try
-        {
-            byte[] bytes = File.ReadAllBytes(path);
-            if (!System.Text.Unicode.Utf8.IsValid(bytes))
-            {
-                // JsonDocument accepts invalid UTF-8 inside strings and throws InvalidOperationException on reading them.
-                throw new InvalidDataException($"{path}: not valid UTF-8 text");
-            }
-
-            document = JsonDocument.Parse(bytes);
-        }
-        catch (JsonException exception)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({exception.Message})", exception);
-        }
-
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw Invalid(path, null, $"expected a JSON object, found {document.RootElement.ValueKind}");
-            }
-
-            read(document.RootElement, path);
+            read(root, directory.FilePath(fileName));
         }
     }
 

@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using TorchSharp.Utils;
+using VisionZip.Models.Checkpoints;
 using VisionZip.Models.IO;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ namespace VisionZip.Models.Vision;
 /// <c>mlp2x_gelu</c>): <c>linear_1 -> projector_hidden_act (exact-erf GELU by default) -> linear_2</c>.
 /// </summary>
 /// <remarks>
-/// Parameter names are <c>linear_1</c> / <c>linear_2</c>; <see cref="Load"/> also reads the newer
+/// Parameter names are <c>linear_1</c> / <c>linear_2</c>; <see cref="Load(string, ScalarType, Device?)"/> also reads the newer
 /// <c>model.multi_modal_projector.</c> prefix and the original LLaVA <c>mm_projector.0</c> / <c>mm_projector.2</c>.
 /// Stateless forward, safe to call concurrently; dispose to free the weights.
 /// </remarks>
@@ -73,6 +74,25 @@ public sealed class LlavaMultiModalProjector : nn.Module<Tensor, Tensor>
     /// <exception cref="ArgumentException">The dtype is not floating point.</exception>
     public static LlavaMultiModalProjector Load(string directory, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
+        ArgumentNullException.ThrowIfNull(directory);
+        CheckDType(dtype);
+        using var checkpointDirectory = CheckpointDirectory.OpenForLoader(directory, "LLaVA multi-modal projector");
+        return Load(checkpointDirectory, dtype, device);
+    }
+
+    /// <summary>
+    /// Loads the projector from an opened checkpoint directory (config and weights shared with the other part loaders);
+    /// otherwise as <see cref="Load(string, ScalarType, Device?)"/>.
+    /// </summary>
+    /// <param name="directory">The opened checkpoint directory.</param>
+    /// <param name="dtype">Element type of the weights and computation (floating point).</param>
+    /// <param name="device">Device; null = CPU.</param>
+    /// <exception cref="FileNotFoundException">No config or no weights in the directory.</exception>
+    /// <exception cref="InvalidDataException">Not a LLaVA config, or projector weights missing / wrongly shaped (all listed).</exception>
+    /// <exception cref="ArgumentException">The dtype is not floating point.</exception>
+    public static LlavaMultiModalProjector Load(CheckpointDirectory directory, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
         CheckDType(dtype);
         var config = VisionConfigReader.Read(directory);
         if (config.Kind is not (VisionCheckpointKind.Llava or VisionCheckpointKind.OriginalLlava))
@@ -80,7 +100,7 @@ public sealed class LlavaMultiModalProjector : nn.Module<Tensor, Tensor>
             throw new InvalidDataException($"{config.Source}: not a LLaVA config (a {config.Kind} checkpoint has no multi-modal projector)");
         }
 
-        using var checkpoint = SafetensorsCheckpoint.Open(directory);
+        var checkpoint = directory.Weights; // owned by the directory, open for the whole load
         var (prefix, first, second) = Layouts.FirstOrDefault(layout =>
             checkpoint.Contains(layout.Prefix + layout.First + ".weight") || checkpoint.Contains(layout.Prefix + layout.Second + ".weight"));
         if (prefix is null)

@@ -5,7 +5,7 @@ namespace VisionZip.Models.Vision;
 /// with every field the hub may leave out resolved to that class's default.
 /// </summary>
 /// <remarks>
-/// Read one with <see cref="Load"/> (a directory or a <c>config.json</c>) or <see cref="Parse"/>; build one in code from
+/// Read one with <see cref="Load(string)"/> (a directory or a <c>config.json</c>) or <see cref="Parse"/>; build one in code from
 /// <see cref="ClipDefaults"/> / <see cref="SiglipDefaults"/> with a <c>with</c> expression. Immutable, thread-safe.
 /// </remarks>
 public sealed record VisionConfig
@@ -113,6 +113,15 @@ public sealed record VisionConfig
     /// names its tower in <c>mm_vision_tower</c> instead of holding it).
     /// </exception>
     public static VisionConfig Load(string path) => VisionConfigReader.Read(path).RequireVision();
+
+    /// <summary>Resolves the vision config of an opened checkpoint directory (its <c>config.json</c> is parsed once per directory); as <see cref="Load(string)"/>.</summary>
+    /// <exception cref="FileNotFoundException">No config.json there.</exception>
+    /// <exception cref="InvalidDataException">A field of the wrong type, or no vision tower described.</exception>
+    public static VisionConfig Load(Checkpoints.CheckpointDirectory directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        return VisionConfigReader.Read(directory).RequireVision();
+    }
 
     /// <summary>Resolves the vision config from the text of a config file.</summary>
     /// <param name="json">The file's text.</param>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VisionZip.Models.Checkpoints;
 
 namespace VisionZip.Models.Vision;
 
@@ -53,97 +54,84 @@ internal static class VisionConfigReader
     public static VisionConfigFile Read(string path)
     {
         string full = Path.GetFullPath(path);
-        string file = Directory.Exists(full) ? Path.Combine(full, ConfigFileName) : full;
-        if (!File.Exists(file))
+        if (Directory.Exists(full))
         {
-            throw new FileNotFoundException($"no {ConfigFileName} at {full}", file);
+            using var directory = CheckpointDirectory.Open(full);
+            return Read(directory);
         }
 
-        return Parse(File.ReadAllText(file), file);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"no {ConfigFileName} at {full}", full);
+        }
+
+        return Parse(JsonPolicy.ReadObject(full, ConfigFileName), full);
     }
 
-    public static VisionConfigFile Parse(string json, string source)
+    /// <summary>The directory's <c>config.json</c>, parsed once per <see cref="CheckpointDirectory"/>.</summary>
+    public static VisionConfigFile Read(CheckpointDirectory directory)
     {
-        JsonDocument document;
-        try
+        string file = directory.FilePath(ConfigFileName);
+        var root = directory.Json(ConfigFileName) ?? throw new FileNotFoundException($"no {ConfigFileName} at {directory.Path}", file);
+        return Parse(root, file);
+    }
+
+    public static VisionConfigFile Parse(string json, string source) => Parse(JsonPolicy.ParseObject(json, source), source);
+
+    public static VisionConfigFile Parse(JsonElement root, string source)
+    {
+        var reader = new JsonFields(source);
+        string? modelType = reader.String(root, "model_type", null, "");
+        switch (modelType)
         {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: not valid JSON ({e.Message})", e);
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidDataException($"{source}: expected a JSON object, found {root.ValueKind}");
-            }
-
-            var reader = new JsonFields(source);
-            string? modelType = reader.String(root, "model_type", null, "");
-            switch (modelType)
-            {
-                case "clip_vision_model":
-                    return Plain(source, VisionCheckpointKind.Standalone, ReadVision(reader, root, "", VisionArchitecture.Clip));
-                case "siglip_vision_model":
-                    return Plain(source, VisionCheckpointKind.Standalone, ReadVision(reader, root, "", VisionArchitecture.Siglip));
-                case "clip":
-                    return Plain(source, VisionCheckpointKind.DualEncoder, ReadNested(reader, root, VisionArchitecture.Clip, whenAbsent: null));
-                case "siglip":
-                    return Plain(source, VisionCheckpointKind.DualEncoder, ReadNested(reader, root, VisionArchitecture.Siglip, whenAbsent: null));
-            }
-
-            if (root.TryGetProperty("mm_vision_tower", out _) || root.TryGetProperty("mm_projector_type", out _))
-            {
-                return ReadOriginalLlava(reader, root, source);
-            }
-
-            if (modelType is not null && modelType.StartsWith("llava", StringComparison.Ordinal)
-                || root.TryGetProperty("vision_feature_layer", out _))
-            {
-                // LlavaOnevisionConfig defaults to a 26-layer SigLIP so400m tower, layer -1, 'full'; the others to CLIP-L/336, -2, 'default'.
-                bool onevision = modelType == "llava_onevision";
-                var vision = ReadNested(reader, root, onevision ? VisionArchitecture.Siglip : VisionArchitecture.Clip,
-                    whenAbsent: onevision ? OnevisionTower : VisionConfig.ClipVitLarge336);
-                int layer = ReadFeatureLayer(reader, root, "vision_feature_layer", onevision ? -1 : -2);
-                var strategy = VisionFeatureSelection.ParseStrategy(
-                    reader.String(root, "vision_feature_select_strategy", onevision ? "full" : "default", "")!, source);
-                var act = VisionActivations.Parse(reader.String(root, "projector_hidden_act", "gelu", "")!, $"{source}: projector_hidden_act");
-                bool bias = reader.Bool(root, "multimodal_projector_bias", true, "");
-                int? textHidden = root.TryGetProperty("text_config", out var text) && text.ValueKind == JsonValueKind.Object
-                    ? reader.OptionalInt(text, "hidden_size", "text_config.")
-                    : null;
-                return new VisionConfigFile(source, VisionCheckpointKind.Llava, vision, new VisionFeatureSelection(layer, strategy),
-                    act, bias, vision.HiddenSize, textHidden);
-            }
-
-            if (root.TryGetProperty("vision_config", out _))
-            {
+            case "clip_vision_model":
+                return Plain(source, VisionCheckpointKind.Standalone, ReadVision(reader, root, "", VisionArchitecture.Clip));
+            case "siglip_vision_model":
+                return Plain(source, VisionCheckpointKind.Standalone, ReadVision(reader, root, "", VisionArchitecture.Siglip));
+            case "clip":
                 return Plain(source, VisionCheckpointKind.DualEncoder, ReadNested(reader, root, VisionArchitecture.Clip, whenAbsent: null));
-            }
-
-            throw new InvalidDataException(
-                $"{source}: model_type '{modelType ?? "(absent)"}' describes no CLIP / SigLIP vision tower " +
-                "(expected clip_vision_model, siglip_vision_model, clip, siglip, a llava config, or a 'vision_config' object)");
+            case "siglip":
+                return Plain(source, VisionCheckpointKind.DualEncoder, ReadNested(reader, root, VisionArchitecture.Siglip, whenAbsent: null));
         }
+
+        if (root.TryGetProperty("mm_vision_tower", out _) || root.TryGetProperty("mm_projector_type", out _))
+        {
+            return ReadOriginalLlava(reader, root, source);
+        }
+
+        if (modelType is not null && modelType.StartsWith("llava", StringComparison.Ordinal)
+            || root.TryGetProperty("vision_feature_layer", out _))
+        {
+            // LlavaOnevisionConfig defaults to a 26-layer SigLIP so400m tower, layer -1, 'full'; the others to CLIP-L/336, -2, 'default'.
+            bool onevision = modelType == "llava_onevision";
+            var vision = ReadNested(reader, root, onevision ? VisionArchitecture.Siglip : VisionArchitecture.Clip,
+                whenAbsent: onevision ? LlavaDefaults.OnevisionTower : LlavaDefaults.VisionTower);
+            int layer = ReadFeatureLayer(reader, root, "vision_feature_layer",
+                onevision ? LlavaDefaults.OnevisionFeatureLayer : LlavaDefaults.VisionFeatureLayer);
+            var strategy = VisionFeatureSelection.ParseStrategy(reader.String(root, "vision_feature_select_strategy",
+                onevision ? LlavaDefaults.OnevisionFeatureSelectStrategy : LlavaDefaults.VisionFeatureSelectStrategy, "")!, source);
+            var act = VisionActivations.Parse(reader.String(root, "projector_hidden_act", LlavaDefaults.ProjectorHiddenAct, "")!,
+                $"{source}: projector_hidden_act");
+            bool bias = reader.Bool(root, "multimodal_projector_bias", LlavaDefaults.MultimodalProjectorBias, "");
+            int? textHidden = root.TryGetProperty("text_config", out var text) && text.ValueKind == JsonValueKind.Object
+                ? reader.OptionalInt(text, "hidden_size", "text_config.")
+                : null;
+            return new VisionConfigFile(source, VisionCheckpointKind.Llava, vision, new VisionFeatureSelection(layer, strategy),
+                act, bias, vision.HiddenSize, textHidden);
+        }
+
+        if (root.TryGetProperty("vision_config", out _))
+        {
+            return Plain(source, VisionCheckpointKind.DualEncoder, ReadNested(reader, root, VisionArchitecture.Clip, whenAbsent: null));
+        }
+
+        throw new InvalidDataException(
+            $"{source}: model_type '{modelType ?? "(absent)"}' describes no CLIP / SigLIP vision tower " +
+            "(expected clip_vision_model, siglip_vision_model, clip, siglip, a llava config, or a 'vision_config' object)");
     }
 
     private static VisionConfigFile Plain(string source, VisionCheckpointKind kind, VisionConfig vision) =>
         new(source, kind, vision, null, VisionActivation.Gelu, true);
-
-    // LlavaOnevisionConfig's tower when vision_config is absent.
-    private static readonly VisionConfig OnevisionTower = VisionConfig.SiglipDefaults with
-    {
-        HiddenSize = 1152,
-        IntermediateSize = 4304,
-        NumHiddenLayers = 26,
-        NumAttentionHeads = 16,
-        ImageSize = 384,
-        PatchSize = 14,
-    };
 
     // CLIPConfig / SiglipConfig / LlavaConfig: vision_config dict -> the vision config class named by its model_type
     // (fallback when it names none); an absent vision_config -> whenAbsent, else the fallback class's defaults.
@@ -295,6 +283,6 @@ internal static class VisionConfigReader
             element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
 
         private InvalidDataException Wrong(string field, JsonElement value, string expected) =>
-            new($"{Source}: '{field}' is {value.GetRawText()}, expected {expected}");
+            Checkpoints.JsonFields.WrongType(Source, field, expected, value.GetRawText());
     }
 }

@@ -19,7 +19,7 @@ public enum VisionFeatureSelectStrategy
 public readonly record struct VisionFeatureSelection(int Layer, VisionFeatureSelectStrategy Strategy)
 {
     /// <summary>LLaVA-1.5 / LLaVA-NeXT and the <c>LlavaConfig</c> defaults: layer -2, strategy <c>default</c>.</summary>
-    public static VisionFeatureSelection LlavaDefault { get; } = new(-2, VisionFeatureSelectStrategy.Default);
+    public static VisionFeatureSelection LlavaDefault { get; } = new(Checkpoints.LlavaDefaults.VisionFeatureLayer, VisionFeatureSelectStrategy.Default);
 
     /// <summary>
     /// The selection a config file asks for: a LLaVA config's <c>vision_feature_layer</c> /
@@ -30,6 +30,15 @@ public readonly record struct VisionFeatureSelection(int Layer, VisionFeatureSel
     /// <exception cref="FileNotFoundException">No config file there.</exception>
     /// <exception cref="InvalidDataException">A field has the wrong type or an unknown value (a list of layers is not supported).</exception>
     public static VisionFeatureSelection? Load(string path) => VisionConfigReader.Read(path).Selection;
+
+    /// <summary>The selection the <c>config.json</c> of an opened checkpoint directory asks for (parsed once per directory); as <see cref="Load(string)"/>.</summary>
+    /// <exception cref="FileNotFoundException">No config.json there.</exception>
+    /// <exception cref="InvalidDataException">A field has the wrong type or an unknown value.</exception>
+    public static VisionFeatureSelection? Load(Checkpoints.CheckpointDirectory directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        return VisionConfigReader.Read(directory).Selection;
+    }
 
     /// <summary>Parses a <c>vision_feature_select_strategy</c> value.</summary>
     /// <exception cref="InvalidDataException">Neither <c>default</c> nor <c>full</c>.</exception>

@@ -1,3 +1,4 @@
+using VisionZip.Models.Checkpoints;
 using VisionZip.Models.IO;
 using static TorchSharp.torch;
 
@@ -94,13 +95,34 @@ public sealed class VisionTower : IDisposable
     public static VisionTower Load(string directory, ScalarType dtype = ScalarType.Float32, Device? device = null,
         VisionFeatureSelection? selection = null)
     {
+        ArgumentNullException.ThrowIfNull(directory);
+        CheckDType(dtype);
+        using var checkpointDirectory = CheckpointDirectory.OpenForLoader(directory, "vision tower");
+        return Load(checkpointDirectory, dtype, device, selection);
+    }
+
+    /// <summary>
+    /// Loads the tower from an opened checkpoint directory (its <c>config.json</c> and weights are shared with the other
+    /// part loaders of the same load); otherwise as <see cref="Load(string, ScalarType, Device?, VisionFeatureSelection?)"/>.
+    /// </summary>
+    /// <param name="directory">The opened checkpoint directory.</param>
+    /// <param name="dtype">Element type of the weights and of the computation (a floating-point type).</param>
+    /// <param name="device">Device of the weights; null = CPU.</param>
+    /// <param name="selection">Feature layer and strategy; null = the LLaVA config's, else layer -2 with <c>default</c>.</param>
+    /// <exception cref="FileNotFoundException">No config or no weights in the directory.</exception>
+    /// <exception cref="InvalidDataException">The config is invalid, or weights are missing or wrongly shaped (all listed).</exception>
+    /// <exception cref="ArgumentException">The dtype is not floating point, or the selection names no layer of this tower.</exception>
+    public static VisionTower Load(CheckpointDirectory directory, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        VisionFeatureSelection? selection = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
         CheckDType(dtype);
         var configFile = VisionConfigReader.Read(directory);
         var config = configFile.RequireVision();
         var chosen = selection ?? configFile.Selection ?? VisionFeatureSelection.LlavaDefault;
         CheckSelection(chosen, config);
 
-        using var checkpoint = SafetensorsCheckpoint.Open(directory);
+        var checkpoint = directory.Weights; // owned by the directory, open for the whole load
         string prefix = FindPrefix(checkpoint);
         string what = $"{config.Architecture} vision tower ({config.NumHiddenLayers} layers, hidden {config.HiddenSize})";
         using var store = new CheckpointWeightStore(checkpoint, prefix, what, dtype, device ?? CPU);

@@ -76,7 +76,7 @@ public class ImageProcessorConfigTests
     [InlineData("""{"image_std": [1, 2]}""", "'image_std'")]
     [InlineData("""{"do_resize": "yes"}""", "'do_resize'")]
     [InlineData("""{"image_processor_type": "Qwen2VLImageProcessor"}""", "Qwen2VLImageProcessor")]
-    [InlineData("""{"size": 3""", "malformed JSON")]
+    [InlineData("""{"size": 3""", "not valid JSON")]
     public void Bad_fields_name_the_file_and_field(string json, string expected)
     {
         var error = Assert.Throws<InvalidDataException>(() => ImageProcessorConfig.Parse(json, "bad/preprocessor_config.json"));

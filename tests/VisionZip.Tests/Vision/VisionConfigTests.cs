@@ -90,7 +90,7 @@ public sealed class VisionConfigTests
 
     [Theory]
     [InlineData("""{"model_type": "clip_vision_model", "hidden_act": "relu"}""", "'relu'")]
-    [InlineData("""{"model_type": "llava", "vision_config": {"hidden_size": "big"}}""", "'vision_config.hidden_size' is \"big\"")]
+    [InlineData("""{"model_type": "llava", "vision_config": {"hidden_size": "big"}}""", "'vision_config.hidden_size' must be an integer, got \"big\"")]
     [InlineData("""{"model_type": "llava", "vision_feature_layer": [-2, -5]}""", "a list")]
     [InlineData("""{"model_type": "llava", "vision_feature_select_strategy": "cls"}""", "'cls'")]
     [InlineData("""{"model_type": "clip_vision_model", "hidden_size": 100, "num_attention_heads": 16}""", "not a multiple")]

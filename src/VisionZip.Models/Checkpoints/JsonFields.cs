@@ -1,8 +1,12 @@
 using System.Text.Json;
 
-namespace VisionZip.Models.Language;
+namespace VisionZip.Models.Checkpoints;
 
-/// <summary>Typed reads of optional config fields; a wrong type is an error naming the source and the field.</summary>
+/// <summary>
+/// Typed reads of optional config fields, part of the one JSON policy (<see cref="JsonPolicy"/>): a wrong type is an
+/// error naming the source and the field with the expected and the actual value (<see cref="WrongType"/>, the wording
+/// every config reader uses).
+/// </summary>
 internal sealed class JsonFields(JsonElement element, string source)
 {
     public JsonElement Element { get; } = element;
@@ -116,8 +120,11 @@ internal sealed class JsonFields(JsonElement element, string source)
             : throw Wrong(name, "an object", value);
     }
 
-    public InvalidDataException Wrong(string name, string expected, JsonElement actual) =>
-        new($"{Source}: '{name}' must be {expected}, got {actual.GetRawText()}");
+    public InvalidDataException Wrong(string name, string expected, JsonElement actual) => WrongType(Source, name, expected, actual.GetRawText());
+
+    /// <summary>The one wording of a field of the wrong type: <c>{source}: '{field}' must be {expected}, got {actual}</c>.</summary>
+    public static InvalidDataException WrongType(string source, string field, string expected, string actual) =>
+        new($"{source}: '{field}' must be {expected}, got {actual}");
 
     public InvalidDataException Invalid(string message) => new($"{Source}: {message}");
 }
