@@ -1,6 +1,6 @@
 namespace VisionZip.Models;
 
-/// <summary>Which parts <see cref="VisionLanguageModel.Load"/> loads.</summary>
+/// <summary>Which parts <c>VisionLanguageModel.Load</c> loads.</summary>
 public enum ModelParts
 {
     /// <summary>Everything the checkpoint has.</summary>

@@ -1,6 +1,7 @@
 using TorchSharp;
 using System.Runtime.CompilerServices;
 using VisionZip.Models.IO;
+using VisionZip.Models.Checkpoints;
 using VisionZip.Models.Errors;
 using VisionZip.Models.Generation;
 using VisionZip.Models.Imaging;
@@ -149,18 +150,36 @@ public sealed class VisionLanguageModel : IDisposable
         ModelParts parts = ModelParts.All)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        string full = Path.GetFullPath(directory);
-        var kind = CheckpointKinds.Detect(full);
+        using var files = CheckpointDirectory.Open(directory);
+        return Load(files, dtype, device, parts);
+    }
+
+    /// <summary>
+    /// Loads from an opened <see cref="CheckpointDirectory"/> in one pass: every file of the directory is read (and every
+    /// JSON file parsed) at most once and the weights are opened once (<see cref="CheckpointDirectory.FileReads"/> shows it).
+    /// The directory stays the caller's; the model copies what it needs and does not keep it open.
+    /// </summary>
+    /// <param name="files">The opened directory.</param>
+    /// <param name="dtype">Float32 (CPU default), Float16 or BFloat16, for every part.</param>
+    /// <param name="device">Target device; null = CPU.</param>
+    /// <param name="parts">Everything, or only the vision side of a LLaVA.</param>
+    /// <exception cref="CheckpointException">An unsupported <c>model_type</c>, a malformed file, missing or mis-shaped weights, or parts that disagree.</exception>
+    /// <exception cref="InvalidDataException">A malformed file.</exception>
+    public static VisionLanguageModel Load(CheckpointDirectory files, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        ModelParts parts = ModelParts.All)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var kind = files.Kind;
         var owned = new List<IDisposable>();
         try
         {
             var loaded = kind switch
             {
-                CheckpointKind.ClipVision or CheckpointKind.SiglipVision => LoadEncoder(full, dtype, device, owned),
-                CheckpointKind.Decoder => LoadDecoder(full, dtype, device, owned),
-                _ => LoadLlava(full, dtype, device, owned, withLanguage: parts != ModelParts.Vision),
+                CheckpointKind.ClipVision or CheckpointKind.SiglipVision => LoadEncoder(files, dtype, device, owned),
+                CheckpointKind.Decoder => LoadDecoder(files, dtype, device, owned),
+                _ => LoadLlava(files, dtype, device, owned, withLanguage: parts != ModelParts.Vision),
             };
-            return new VisionLanguageModel(full, kind, loaded);
+            return new VisionLanguageModel(files.Path, kind, loaded);
         }
         catch
         {
@@ -208,63 +227,43 @@ public sealed class VisionLanguageModel : IDisposable
     /// <summary>A new KV cache for <see cref="LanguageModel"/>.</summary>
     public KvCache CreateCache() => LanguageModel.CreateCache();
 
-    private static LoadedParts LoadEncoder(string full, ScalarType dtype, Device? device, List<IDisposable> owned)
+    private static LoadedParts LoadEncoder(CheckpointDirectory files, ScalarType dtype, Device? device, List<IDisposable> owned)
     {
-        var tower = Owned(owned, VisionTower.Load(full, dtype, device));
-        var processor = ImageProcessor.Load(full);
-        processor.RequireOutputSize(tower.Config.ImageSize, full);
-        var layout = new SingleTileLayout(processor, new TileEncoder(tower, null, tower.DType, tower.Device));
-        return new LoadedParts { VisionTower = tower, ImageProcessor = processor, ImageLayout = layout };
+        var tower = Owned(owned, VisionTower.Load(files, dtype, device));
+        var processor = ImageProcessor.Load(files);
+        processor.RequireOutputSize(tower.Config.ImageSize, files.Path);
+        var tiles = new TileEncoder(tower, null, tower.DType, tower.Device);
+        return new LoadedParts { VisionTower = tower, ImageProcessor = processor, ImageLayout = new SingleTileLayout(processor, tiles), Tiles = tiles };
     }
 
-    private static LoadedParts LoadDecoder(string full, ScalarType dtype, Device? device, List<IDisposable> owned)
+    private static LoadedParts LoadDecoder(CheckpointDirectory files, ScalarType dtype, Device? device, List<IDisposable> owned)
     {
-        var model = Owned(owned, LlamaForCausalLM.Load(full, dtype, device));
-        bool hasTokenizer = File.Exists(Path.Combine(full, "tokenizer.model")) || File.Exists(Path.Combine(full, "vocab.json"));
-        ITextTokenizer? tokenizer = hasTokenizer ? TokenizerLoader.Load(full) : null;
+        var model = Owned(owned, LlamaForCausalLM.Load(files, dtype, device));
+        bool hasTokenizer = files.Contains("tokenizer.model") || files.Contains("vocab.json");
+        ITextTokenizer? tokenizer = hasTokenizer ? TokenizerLoader.Load(files) : null;
         if (tokenizer is IDisposable disposable)
         {
             owned.Add(disposable);
         }
 
-        var template = tokenizer is null ? null : ChatTemplate.FromCheckpoint(full);
-        var generation = LoadGenerationOptions(full, [.. tokenizer?.EosIds ?? [], .. model.Config.EosTokenIds]);
+        var template = tokenizer is null ? null : ChatTemplate.FromCheckpoint(files);
+        var generation = GenerationDefaults(files, [.. tokenizer?.EosIds ?? [], .. model.Config.EosTokenIds]);
         return new LoadedParts { LanguageModel = model, Tokenizer = tokenizer, ChatTemplate = template, Generation = generation };
     }
 
-    private static LoadedParts LoadLlava(string full, ScalarType dtype, Device? device, List<IDisposable> owned, bool withLanguage)
+    private static LoadedParts LoadLlava(CheckpointDirectory files, ScalarType dtype, Device? device, List<IDisposable> owned, bool withLanguage)
     {
-        var config = LlavaConfig.Load(full);
-        LlavaTensorNames names;
-        LlamaForCausalLM? languageModel = null;
-        using (var checkpoint = SafetensorsCheckpoint.Open(full))
-        {
-            names = LlavaTensorNames.Detect(checkpoint.Names, checkpoint.Source);
-            if (!config.TieWordEmbeddings && names.LmHead is null)
-            {
-                string expected = names.LanguageModel == LlavaTensorNames.Original.LanguageModel
-                    ? LlavaTensorNames.Original.LmHead!
-                    : LlavaTensorNames.Nested.LmHead!;
-                throw new InvalidDataException(
-                    $"{checkpoint.Source}: tie_word_embeddings is false but the LM head '{expected}' is missing");
-            }
-
-            if (withLanguage)
-            {
-                var textConfig = config.ResolveTextConfig();
-                languageModel = Owned(owned, LlamaForCausalLM.Load(checkpoint, textConfig, names.LanguageModel,
-                    names.LmHead ?? LlavaTensorNames.Original.LmHead!, dtype, device));
-            }
-        }
-
-        var visionTower = Owned(owned, VisionTower.Load(full, dtype, device));
-        var projector = Owned(owned, LlavaMultiModalProjector.Load(full, dtype, device));
+        var config = LlavaConfig.Load(files);
+        var names = LlavaTensorNames.Detect(files.Weights.Names, files.Weights.Source);
+        LlamaForCausalLM? languageModel = withLanguage ? Owned(owned, LlamaForCausalLM.Load(files, dtype, device)) : null;
+        var visionTower = Owned(owned, VisionTower.Load(files, dtype, device));
+        var projector = Owned(owned, LlavaMultiModalProjector.Load(files, dtype, device));
         CheckWidths(config, visionTower, projector, languageModel?.Config.HiddenSize ?? config.ResolveTextConfig().HiddenSize);
 
         ITextTokenizer? tokenizer = null;
         if (withLanguage)
         {
-            tokenizer = TokenizerLoader.Load(full);
+            tokenizer = TokenizerLoader.Load(files);
             if (tokenizer is IDisposable disposableTokenizer)
             {
                 owned.Add(disposableTokenizer);
@@ -277,15 +276,15 @@ public sealed class VisionLanguageModel : IDisposable
             }
         }
 
-        var imageProcessor = ImageProcessor.Load(full);
-        imageProcessor.RequireOutputSize(visionTower.Config.ImageSize, full); // before any image is preprocessed
-        var chatTemplate = withLanguage ? ChatTemplate.FromCheckpoint(full) : null;
-        var generation = tokenizer is null ? null : LoadGenerationOptions(full, tokenizer.EosIds);
+        var imageProcessor = ImageProcessor.Load(files);
+        imageProcessor.RequireOutputSize(visionTower.Config.ImageSize, files.Path); // before any image is preprocessed
+        var chatTemplate = withLanguage ? ChatTemplate.FromCheckpoint(files) : null;
+        var generation = tokenizer is null ? null : GenerationDefaults(files, tokenizer.EosIds);
 
         // The image layout is the one decision between the LLaVA families.
         var tiles = new TileEncoder(visionTower, projector, languageModel?.DType ?? visionTower.DType, languageModel?.Device ?? visionTower.Device);
         IImageLayout layout = config.ModelType == "llava_next"
-            ? Owned(owned, AnyResImageLayout.Load(full, names, tiles, projector))
+            ? Owned(owned, AnyResImageLayout.Load(files, names, tiles, projector))
             : new SingleTileLayout(imageProcessor, tiles);
         return new LoadedParts
         {
@@ -600,10 +599,9 @@ public sealed class VisionLanguageModel : IDisposable
         }
     }
 
-    private static GenerationOptions LoadGenerationOptions(string directory, IReadOnlyList<int> eosIds)
+    private static GenerationOptions GenerationDefaults(CheckpointDirectory files, IReadOnlyList<int> eosIds)
     {
-        string path = Path.Combine(directory, "generation_config.json");
-        var options = File.Exists(path) ? GenerationOptions.FromGenerationConfig(path) : new GenerationOptions();
+        var options = GenerationOptions.FromCheckpoint(files);
         return options with { EosTokenIds = [.. options.EosTokenIds.Union(eosIds)] };
     }
 

@@ -1,5 +1,5 @@
 using VisionZip.Models.Imaging;
-using VisionZip.Models.IO;
+using VisionZip.Models.Checkpoints;
 using VisionZip.Models.Vision;
 using static TorchSharp.torch;
 
@@ -20,31 +20,16 @@ internal sealed class AnyResImageLayout(AnyResProcessor processor, Tensor imageN
     /// <summary>Builds the layout for a loaded model's parts: the anyres processor and the <c>image_newline</c> row.</summary>
     /// <exception cref="InvalidDataException"><c>image_newline</c> is missing or not <c>[projector output width]</c>, or the
     /// processor's crop size differs from the tower's image size.</exception>
-    internal static AnyResImageLayout Load(string directory, LlavaTensorNames names, TileEncoder tiles, LlavaMultiModalProjector projector)
+    internal static AnyResImageLayout Load(CheckpointDirectory files, LlavaTensorNames names, TileEncoder tiles, LlavaMultiModalProjector projector)
     {
-        using var checkpoint = SafetensorsCheckpoint.Open(directory);
-        if (names.ImageNewline is not { } newlineName)
-        {
-            throw new InvalidDataException(
-                $"{checkpoint.Source}: a llava_next checkpoint needs '{LlavaTensorNames.Original.ImageNewline}' (or '{LlavaTensorNames.Nested.ImageNewline}'); it is missing");
-        }
-
-        var processor = AnyResProcessor.Load(directory);
+        var processor = AnyResProcessor.Load(files);
         if (processor.TileSize != tiles.Tower.Config.ImageSize)
         {
             throw new InvalidDataException(
-                $"{directory}: preprocessor crop_size {processor.TileSize} differs from the vision image_size {tiles.Tower.Config.ImageSize}");
+                $"{files.Path}: preprocessor crop_size {processor.TileSize} differs from the vision image_size {tiles.Tower.Config.ImageSize}");
         }
 
-        var newline = checkpoint.ReadWeight(newlineName, tiles.TextType, tiles.Device);
-        if (newline.ndim != 1 || newline.shape[0] != projector.OutputSize)
-        {
-            long[] shape = newline.shape;
-            newline.Dispose();
-            throw new InvalidDataException(
-                $"{checkpoint.Source}: '{newlineName}' has shape [{string.Join(", ", shape)}], expected [{projector.OutputSize}]");
-        }
-
+        var newline = LlavaImageNewline.Read(files, names, projector.OutputSize, tiles.TextType, tiles.Device);
         return new AnyResImageLayout(processor, newline.DetachFromDisposeScope(), tiles);
     }
 
