@@ -45,43 +45,14 @@ internal sealed class ModelBackend : ILlavaBackend
     public KvCache CreateCache() => _pipeline.LanguageModel.CreateCache();
 
     public IAsyncEnumerable<GenerationStep> StreamAsync(IReadOnlyList<long> newIds, IReadOnlyList<EncodedImage> newImages,
-        IReadOnlyList<int> allTextIds, GenerationOptions options, KvCache cache, CancellationToken cancellationToken)
-    {
-        Tensor embeds = _pipeline.EmbedPrompt(newIds, newImages);          // [1, T_new, hidden]
-        try
-        {
-            var steps = _pipeline.Generator.StreamAsync(GenerationPrompt.FromEmbeddings(embeds, [allTextIds]), options, cache,
-                cancellationToken);
-            return DisposeAfter(steps, embeds, cancellationToken);
-        }
-        catch
-        {
-            embeds.Dispose();
-            throw;
-        }
-    }
+        IReadOnlyList<int> allTextIds, GenerationOptions options, KvCache cache, CancellationToken cancellationToken) =>
+        _pipeline.StreamAsync(newIds, newImages, options, cache, cancellationToken, textIdsSeen: allTextIds);
 
     public void Dispose()
     {
         if (_owned)
         {
             _pipeline.Dispose();
-        }
-    }
-
-    private static async IAsyncEnumerable<GenerationStep> DisposeAfter(IAsyncEnumerable<GenerationStep> steps, Tensor owned,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var step in steps.WithCancellation(cancellationToken))
-            {
-                yield return step;
-            }
-        }
-        finally
-        {
-            owned.Dispose();
         }
     }
 }

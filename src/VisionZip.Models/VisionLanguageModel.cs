@@ -522,14 +522,17 @@ public sealed class VisionLanguageModel : IDisposable
     /// <param name="options">Sampling and stop rules; null = <see cref="DefaultGenerationOptions"/>.</param>
     /// <param name="cache">A cache to continue; null = a private one.</param>
     /// <param name="cancellationToken">Checked before the prefill and between tokens.</param>
+    /// <param name="textIdsSeen">The text ids the repetition penalty counts as already seen; null = this prompt's. A caller
+    /// continuing a cached conversation passes the whole conversation's.</param>
     /// <exception cref="ArgumentException">Placeholders and images do not match, invalid options, or the context would overflow (thrown at once).</exception>
     public IAsyncEnumerable<GenerationStep> StreamAsync(IReadOnlyList<long> inputIds, IReadOnlyList<EncodedImage> images,
-        GenerationOptions? options = null, KvCache? cache = null, CancellationToken cancellationToken = default)
+        GenerationOptions? options = null, KvCache? cache = null, CancellationToken cancellationToken = default,
+        IReadOnlyList<int>? textIdsSeen = null)
     {
         var (embeds, textIds, _, _) = BuildPrompt(inputIds, images);
         try
         {
-            var steps = Generator.StreamAsync(GenerationPrompt.FromEmbeddings(embeds, [textIds]), options ?? DefaultGenerationOptions, cache,
+            var steps = Generator.StreamAsync(GenerationPrompt.FromEmbeddings(embeds, [textIdsSeen ?? textIds]), options ?? DefaultGenerationOptions, cache,
                 cancellationToken);
             return DisposeAfter(steps, embeds, cancellationToken);
         }

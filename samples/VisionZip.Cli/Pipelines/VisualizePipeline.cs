@@ -71,7 +71,11 @@ internal static class VisualizePipeline
         var group = membership.argmax(0).masked_fill(fed.eq(0), -1);                         // [N]: first output fed, -1 none
         long[] groups = Longs(group);
         return new ZipVisualization(prepared.Pixels.ToArray(), prepared.Width, prepared.Height, grid, [], groups, new float[groups.Length],
-            "no attention statistic (this reducer reads none)", title, []);
+            "no attention statistic (this reducer reads none)", title, [], reduction switch
+            {
+                PooledTokens pooled => $"pool {pooled.Rows}\u00d7{pooled.Cols}",
+                _ => reduction.GetType().Name,
+            });
     }
 
     private static long[] Longs(Tensor tensor) => tensor.to(ScalarType.Int64, CPU).data<long>().ToArray();

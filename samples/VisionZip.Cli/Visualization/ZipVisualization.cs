@@ -11,6 +11,8 @@ namespace VisionZip.Cli.Visualization;
 /// <param name="ScoreLabel">What <paramref name="Scores"/> is, e.g. "CLS attention".</param>
 /// <param name="Title">Names the model and image, shown on top.</param>
 /// <param name="ContextualTargets">Token position of each contextual group's target (marked with a dot); may be empty.</param>
+/// <param name="Method">The reducer drawn: VisionZip (dominant + contextual, attention map), or another reducer's name (its
+/// groups only: no dominant tokens, no attention map).</param>
 internal sealed record ZipVisualization(
     byte[] Rgb,
     int Width,
@@ -21,9 +23,16 @@ internal sealed record ZipVisualization(
     IReadOnlyList<float> Scores,
     string ScoreLabel,
     string Title,
-    IReadOnlyList<long> ContextualTargets)
+    IReadOnlyList<long> ContextualTargets,
+    string Method = ZipVisualization.VisionZipMethod)
 {
     /// <summary>Contextual groups (one token each).</summary>
+    /// <summary>The <see cref="Method"/> of the paper's reducer.</summary>
+    public const string VisionZipMethod = "VisionZip";
+
+    /// <summary>True when the picture is of VisionZip (dominant tokens and an attention map to draw).</summary>
+    public bool IsVisionZip => Method == VisionZipMethod;
+
     public int ContextualGroups => Assignment.Count == 0 ? 0 : (int)Math.Max(0, Assignment.Max() + 1);
 
     /// <summary>Checks that the pieces agree, naming what does not.</summary>

@@ -91,13 +91,25 @@ internal static class ZipVisualizer
         var zip = new ZipMaps(visualization);
 
         DrawHeader(canvas, fonts, visualization, zip, width);
-        DrawText(canvas, "Kept tokens on the preprocessed image", left.Left, left.Top - 10, fonts.PanelTitle, Palette.Text);
-        DrawText(canvas, $"Attention map ({visualization.ScoreLabel})", right.Left, right.Top - 10, fonts.PanelTitle, Palette.Text);
+        bool zipped = visualization.IsVisionZip;
+        DrawText(canvas, zipped ? "Kept tokens on the preprocessed image" : "Patches merged into each output token", left.Left, left.Top - 10,
+            fonts.PanelTitle, Palette.Text);
+        DrawText(canvas, zipped ? $"Attention map ({visualization.ScoreLabel})" : "The preprocessed image (this reducer reads no attention)",
+            right.Left, right.Top - 10, fonts.PanelTitle, Palette.Text);
 
         DrawKeptPanel(canvas, photo, left, cell, visualization, zip);
-        DrawHeatPanel(canvas, photo, right, cell, visualization, zip, out double low, out double high);
         DrawLegend(canvas, fonts, left, visualization, zip);
-        DrawColorBar(canvas, fonts, right, low, high);
+        if (zipped)
+        {
+            DrawHeatPanel(canvas, photo, right, cell, visualization, zip, out double low, out double high);
+            DrawColorBar(canvas, fonts, right, low, high);
+        }
+        else
+        {
+            canvas.DrawImage(photo, right, Sampling);
+            DrawFrame(canvas, right);
+        }
+
         return bitmap;
     }
 
@@ -108,7 +120,8 @@ internal static class ZipVisualizer
     {
         int kept = v.KeptIndices.Count + v.ContextualGroups;
         string before = v.Grid.HasCls ? $"{v.Grid.Tokens} tokens (CLS + {v.Grid.Patches} patches)" : $"{v.Grid.Tokens} tokens";
-        DrawText(canvas, $"VisionZip: {before} \u2192 {kept}  ({v.KeptIndices.Count} dominant + {v.ContextualGroups} contextual)",
+        string split = v.IsVisionZip ? $"{v.KeptIndices.Count} dominant + {v.ContextualGroups} contextual" : $"{v.ContextualGroups} groups averaged";
+        DrawText(canvas, $"{v.Method}: {before} \u2192 {kept}  ({split})",
             Margin, Margin + 26, fonts.Title, Palette.Text);
         DrawText(canvas, Ellipsize(v.Title, fonts.Body, width - 2 * Margin), Margin, Margin + 52, fonts.Body, Palette.Muted);
     }
@@ -211,6 +224,12 @@ internal static class ZipVisualizer
         const float Swatch = 18;
         const float Line = 27;
 
+        if (!v.IsVisionZip)
+        {
+            DrawGroupsLegend(canvas, fonts, x, y, v, zip);
+            return;
+        }
+
         // Dominant: an outlined box.
         var box = SKRect.Create(x, y - Swatch + 4, Swatch, Swatch);
         using (var builder = new SKPathBuilder())
@@ -257,6 +276,27 @@ internal static class ZipVisualizer
         DrawText(canvas,
             $"Grid {v.Grid.Rows}\u00d7{v.Grid.Columns} patches of {v.Grid.PatchSize} px on the {v.Width}\u00d7{v.Height} encoder input",
             x, y, fonts.Small, Palette.Muted);
+    }
+
+    // A reducer other than VisionZip: only its groups (each output token averages one colour group of patches).
+    private static void DrawGroupsLegend(SKCanvas canvas, Fonts fonts, float x, float y, ZipVisualization v, ZipMaps zip)
+    {
+        const float Swatch = 18;
+        int shown = Math.Min(Math.Max(v.ContextualGroups, 1), 6);
+        using (var fill = new SKPaint { Style = SKPaintStyle.Fill })
+        {
+            for (int i = 0; i < shown; i++)
+            {
+                fill.Color = Palette.Group(i);
+                canvas.DrawRect(SKRect.Create(x + i * (Swatch / shown), y - Swatch + 4, Swatch / shown + 0.5f, Swatch), fill);
+            }
+        }
+
+        DrawText(canvas, $"{v.Method}: {v.ContextualGroups} tokens, each the mean of one colour group ({zip.MergedPatches} patches in all)",
+            x + Swatch + 10, y, fonts.Body, Palette.Text);
+        DrawText(canvas,
+            $"Grid {v.Grid.Rows}\u00d7{v.Grid.Columns} patches of {v.Grid.PatchSize} px on the {v.Width}\u00d7{v.Height} encoder input",
+            x, y + 27, fonts.Small, Palette.Muted);
     }
 
     private static void DrawColorBar(SKCanvas canvas, Fonts fonts, SKRect panel, double low, double high)
