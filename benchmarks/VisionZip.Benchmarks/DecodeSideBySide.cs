@@ -1,3 +1,4 @@
+using VisionZip.Models.Performance;
 using System.Diagnostics;
 using System.Globalization;
 using VisionZip.Models.Language;

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using TorchSharp;
 using VisionZip.Models;
 using VisionZip.Models.Imaging;
+using VisionZip.Models.Performance;
 using VisionZip.Models.Tuning;
 using static TorchSharp.torch;
 

@@ -105,6 +105,7 @@ internal static class CliApp
         root.Subcommands.Add(new DemoCommand(context).Command);
         root.Subcommands.Add(new TuneCommand(context).Command);
         root.Subcommands.Add(new ServeCommand(context).Command);
+        root.Subcommands.Add(new BenchCommand(context).Command);
         return root;
     }
 

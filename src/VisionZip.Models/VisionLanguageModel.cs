@@ -146,12 +146,14 @@ public sealed class VisionLanguageModel : IDisposable
     /// <exception cref="InvalidDataException">A malformed file (readers not yet on the library's exception hierarchy).</exception>
     /// <param name="parts">What to load: everything (default), or only the vision side of a LLaVA (tower, projector, layout:
     /// for tools that only encode, without the language model's memory).</param>
+    /// <param name="quantization">How the language model stores its projection weights: as loaded (default), or weight-only
+    /// int8 with one scale per output channel (about half the bytes of bf16 per decode step; see docs/benchmarks-decode.md).</param>
     public static VisionLanguageModel Load(string directory, ScalarType dtype = ScalarType.Float32, Device? device = null,
-        ModelParts parts = ModelParts.All)
+        ModelParts parts = ModelParts.All, WeightQuantization quantization = WeightQuantization.None)
     {
         ArgumentNullException.ThrowIfNull(directory);
         using var files = CheckpointDirectory.Open(directory);
-        return Load(files, dtype, device, parts);
+        return Load(files, dtype, device, parts, quantization);
     }
 
     /// <summary>
@@ -165,8 +167,9 @@ public sealed class VisionLanguageModel : IDisposable
     /// <param name="parts">Everything, or only the vision side of a LLaVA.</param>
     /// <exception cref="CheckpointException">An unsupported <c>model_type</c>, a malformed file, missing or mis-shaped weights, or parts that disagree.</exception>
     /// <exception cref="InvalidDataException">A malformed file.</exception>
+    /// <param name="quantization">As loaded (default), or weight-only int8 projections in the language model.</param>
     public static VisionLanguageModel Load(CheckpointDirectory files, ScalarType dtype = ScalarType.Float32, Device? device = null,
-        ModelParts parts = ModelParts.All)
+        ModelParts parts = ModelParts.All, WeightQuantization quantization = WeightQuantization.None)
     {
         ArgumentNullException.ThrowIfNull(files);
         var kind = files.Kind;
@@ -176,8 +179,8 @@ public sealed class VisionLanguageModel : IDisposable
             var loaded = kind switch
             {
                 CheckpointKind.ClipVision or CheckpointKind.SiglipVision => LoadEncoder(files, dtype, device, owned),
-                CheckpointKind.Decoder => LoadDecoder(files, dtype, device, owned),
-                _ => LoadLlava(files, dtype, device, owned, withLanguage: parts != ModelParts.Vision),
+                CheckpointKind.Decoder => LoadDecoder(files, dtype, device, quantization, owned),
+                _ => LoadLlava(files, dtype, device, quantization, owned, withLanguage: parts != ModelParts.Vision),
             };
             return new VisionLanguageModel(files.Path, kind, loaded);
         }
@@ -236,9 +239,10 @@ public sealed class VisionLanguageModel : IDisposable
         return new LoadedParts { VisionTower = tower, ImageProcessor = processor, ImageLayout = new SingleTileLayout(processor, tiles), Tiles = tiles };
     }
 
-    private static LoadedParts LoadDecoder(CheckpointDirectory files, ScalarType dtype, Device? device, List<IDisposable> owned)
+    private static LoadedParts LoadDecoder(CheckpointDirectory files, ScalarType dtype, Device? device, WeightQuantization quantization,
+        List<IDisposable> owned)
     {
-        var model = Owned(owned, LlamaForCausalLM.Load(files, dtype, device));
+        var model = Owned(owned, LlamaForCausalLM.Load(files, dtype, device, quantization));
         bool hasTokenizer = files.Contains("tokenizer.model") || files.Contains("vocab.json");
         ITextTokenizer? tokenizer = hasTokenizer ? TokenizerLoader.Load(files) : null;
         if (tokenizer is IDisposable disposable)
@@ -251,17 +255,19 @@ public sealed class VisionLanguageModel : IDisposable
         return new LoadedParts { LanguageModel = model, Tokenizer = tokenizer, ChatTemplate = template, Generation = generation };
     }
 
-    private static LoadedParts LoadLlava(CheckpointDirectory files, ScalarType dtype, Device? device, List<IDisposable> owned, bool withLanguage)
+    private static LoadedParts LoadLlava(CheckpointDirectory files, ScalarType dtype, Device? device, WeightQuantization quantization,
+        List<IDisposable> owned, bool withLanguage)
     {
         var config = LlavaConfig.Load(files);
         var names = LlavaTensorNames.Detect(files.Weights.Names, files.Weights.Source);
-        LlamaForCausalLM? languageModel = withLanguage ? Owned(owned, LlamaForCausalLM.Load(files, dtype, device)) : null;
+        LlamaForCausalLM? languageModel = withLanguage ? Owned(owned, LlamaForCausalLM.Load(files, dtype, device, quantization)) : null;
         var visionTower = Owned(owned, VisionTower.Load(files, dtype, device));
         var projector = Owned(owned, LlavaMultiModalProjector.Load(files, dtype, device));
         CheckWidths(config, visionTower, projector, languageModel?.Config.HiddenSize ?? config.ResolveTextConfig().HiddenSize);
 
+        // A LLaVA without tokenizer files (e.g. a synthetic benchmark checkpoint) takes prompts as token ids, as a bare decoder does.
         ITextTokenizer? tokenizer = null;
-        if (withLanguage)
+        if (withLanguage && (files.Contains("tokenizer.model") || files.Contains("vocab.json")))
         {
             tokenizer = TokenizerLoader.Load(files);
             if (tokenizer is IDisposable disposableTokenizer)
@@ -278,8 +284,10 @@ public sealed class VisionLanguageModel : IDisposable
 
         var imageProcessor = ImageProcessor.Load(files);
         imageProcessor.RequireOutputSize(visionTower.Config.ImageSize, files.Path); // before any image is preprocessed
-        var chatTemplate = withLanguage ? ChatTemplate.FromCheckpoint(files) : null;
-        var generation = tokenizer is null ? null : GenerationDefaults(files, tokenizer.EosIds);
+        var chatTemplate = tokenizer is null ? null : ChatTemplate.FromCheckpoint(files);
+        var generation = tokenizer is not null ? GenerationDefaults(files, tokenizer.EosIds)
+            : languageModel is not null ? GenerationDefaults(files, languageModel.Config.EosTokenIds)
+            : null;
 
         // The image layout is the one decision between the LLaVA families.
         var tiles = new TileEncoder(visionTower, projector, languageModel?.DType ?? visionTower.DType, languageModel?.Device ?? visionTower.Device);

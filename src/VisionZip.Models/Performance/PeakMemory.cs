@@ -1,22 +1,21 @@
 using System.Globalization;
 
-namespace VisionZip.Benchmarks;
+namespace VisionZip.Models.Performance;
 
-/// <summary>Peak resident memory of this process on Linux (VmHWM), resettable through /proc/self/clear_refs.</summary>
+/// <summary>Peak resident memory of this process on Linux (VmHWM), restarted by writing 5 to /proc/self/clear_refs.</summary>
 public static class PeakMemory
 {
-    /// <summary>Starts a new peak at the current resident size (no-op where /proc is missing).</summary>
-    public static void Reset()
+    /// <summary>Starts a new peak at the current resident size; false where the kernel does not allow it.</summary>
+    public static bool Reset()
     {
         try
         {
             File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            return false;
         }
     }
 

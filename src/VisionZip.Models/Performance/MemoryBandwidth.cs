@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace VisionZip.Benchmarks;
+namespace VisionZip.Models.Performance;
 
 /// <summary>
 /// Read bandwidth of this machine as a decode step sees it: all cores streaming disjoint parts of a buffer far
-/// larger than the caches (allocated and touched once, so page faults are not timed).
+/// larger than the caches (allocated and touched once, so page faults are not timed). Uses 512 MiB while it lives.
 /// </summary>
+/// <remarks>Needs a CPU with 512-bit vectors to be meaningful; elsewhere .NET emulates them and the figure is low.</remarks>
 public sealed unsafe class MemoryBandwidth : IDisposable
 {
     private const long Floats = 128L * 1024 * 1024; // 512 MiB
@@ -22,6 +23,7 @@ public sealed unsafe class MemoryBandwidth : IDisposable
     }
 
     /// <summary>The faster of two passes over the buffer, in GB/s (10^9 bytes).</summary>
+    /// <exception cref="ObjectDisposedException">After <see cref="Dispose"/>.</exception>
     public double Measure() => Math.Max(Pass(), Pass());
 
     private double Pass()

@@ -1,0 +1,95 @@
+using VisionZip.Cli.Infrastructure;
+using VisionZip.Cli.Pipelines;
+using VisionZip.Models;
+using VisionZip.Models.Language;
+using VisionZip.Models.Performance;
+
+namespace VisionZip.Cli.Bench;
+
+/// <summary>
+/// <c>bench</c>: load once, measure the machine's limits, warm up, then time every configuration once per round in a
+/// rotating order (so a load spike hits all of them alike), and report medians, spreads, speedups against the FLOP
+/// model and fractions of the limits.
+/// </summary>
+internal static class BenchPipeline
+{
+    public static int Run(CliContext context, BenchRequest request)
+    {
+        var quantization = request.Int8Weights ? WeightQuantization.Int8 : WeightQuantization.None;
+        using var model = context.Status("Loading model", () => ModelErrors.Wrap(
+            ModelDirectory.Open(request.ModelPath),
+            () => VisionLanguageModel.Load(request.ModelPath, request.Compute.DType, request.Compute.Device, ModelParts.All, quantization)));
+        if (!model.Kind.IsLlava() || !model.HasLanguageModel)
+        {
+            throw new CliException($"--model {request.ModelPath}: bench needs a llava-hf checkpoint (image to first token); this is {model.Kind}");
+        }
+
+        ModelLoader.AddAdapters(model, request.ProjectorAdapters);
+        var configurations = new List<BenchConfiguration> { BenchConfiguration.Vanilla };
+        foreach (var budget in request.Budgets)
+        {
+            try
+            {
+                var configuration = BenchConfiguration.Reduced(request.Reducer, budget);
+                configuration.Options.Reducer!.OutputTokenCount(model.VisionTower.FeatureTokenCount, model.VisionTower.HasCls);
+                configurations.Add(configuration);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException($"--budget {budget.Dominant}+{budget.Contextual}: {CliApp.OneLine(e.Message)}");
+            }
+        }
+
+        var limits = request.MeasureLimits ? context.Status("Measuring matmul throughput and memory bandwidth", () => MachineLimits.Measure()) : null;
+        var runner = new BenchRunner(model, request);
+        var samples = configurations.Select(_ => new List<BenchSample>()).ToArray();
+        int rounds = request.Warmup + request.Runs;
+        for (int round = 0; round < rounds; round++)
+        {
+            bool timed = round >= request.Warmup;
+            context.Error.WriteLine($"bench: round {round + 1} of {rounds}{(timed ? "" : " (warm-up)")}");
+            for (int k = 0; k < configurations.Count; k++)
+            {
+                int index = (k + round) % configurations.Count;   // rotate the order so no configuration always runs first
+                var sample = runner.Run(configurations[index].Options);
+                if (timed)
+                {
+                    samples[index].Add(sample);
+                }
+            }
+        }
+
+        var geometry = Geometry(model);
+        string description = request.Synthetic is { } name
+            ? $"synthetic {name} ({model.LanguageModel.Config.NumHiddenLayers} LLM layers)"
+            : Path.GetFileName(Path.TrimEndingDirectorySeparator(model.Directory));
+        var report = new BenchReport(request, description, geometry, limits,
+            [.. configurations.Select((c, i) => (c, (IReadOnlyList<BenchSample>)samples[i]))]);
+        if (request.PlotPath is { } plot)
+        {
+            BenchPlot.Write(plot, report, geometry, $"{description}, {MachineLimits.DTypeName(request.Compute.DType)}");
+        }
+
+        if (request.Json)
+        {
+            context.Output.WriteLine(report.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            report.WriteTables(context.Output);
+        }
+
+        return 0;
+    }
+
+    /// <summary>The cost model's view of the loaded checkpoint: tower up to its feature layer, projector, decoder.</summary>
+    public static VlmGeometry Geometry(VisionLanguageModel model)
+    {
+        var tower = model.VisionTower.Config;
+        var text = model.LanguageModel.Config;
+        return new VlmGeometry(
+            new EncoderGeometry(model.VisionTower.FeatureHiddenStateIndex, tower.HiddenSize, tower.IntermediateSize, tower.NumPositions, tower.PatchSize, tower.HasCls),
+            new ProjectorGeometry(tower.HiddenSize, text.HiddenSize),
+            new DecoderGeometry(text.NumHiddenLayers, text.HiddenSize, text.IntermediateSize, text.NumAttentionHeads, text.NumKeyValueHeads, text.HeadDim, text.VocabSize));
+    }
+}
