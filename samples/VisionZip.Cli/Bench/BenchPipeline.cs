@@ -70,6 +70,12 @@ internal static class BenchPipeline
             BenchPlot.Write(plot, report, geometry, $"{description}, {MachineLimits.DTypeName(request.Compute.DType)}");
         }
 
+        if (request.JsonOutPath is { } jsonOut)
+        {
+            AtomicFile.Write(jsonOut, "--json-out", temporary => File.WriteAllText(temporary,
+                report.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        }
+
         if (request.Json)
         {
             context.Output.WriteLine(report.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));

@@ -74,7 +74,9 @@ internal static class BenchPlot
             canvas.DrawLine(At(row.Workload.VisualTokens, row.Ttft.Min), At(row.Workload.VisualTokens, row.Ttft.Max), whisker);
             var center = At(row.Workload.VisualTokens, row.Ttft.Median);
             canvas.DrawCircle(center, 5, dot);
-            Text(canvas, string.Create(CultureInfo.InvariantCulture, $"{row.Configuration.Label}: {row.Ttft.Median:F0} ms"), center.X + 8, center.Y - 8, fonts.Small, SKColors.Black);
+            bool nearRight = center.X > plot.Right - 160;   // label to the left of the point, inside the plot
+            Text(canvas, string.Create(CultureInfo.InvariantCulture, $"{row.Configuration.Label}: {row.Ttft.Median:F0} ms"),
+                nearRight ? center.X - 8 : center.X + 8, center.Y - 8, fonts.Small, SKColors.Black, nearRight ? SKTextAlign.Right : SKTextAlign.Left);
         }
 
         Legend(canvas, fonts, plot, [("measured median (min-max)", new SKColor(0x1F, 0x77, 0xB4)), ("FLOP model through vanilla", new SKColor(0x2C, 0xA0, 0x2C))]);

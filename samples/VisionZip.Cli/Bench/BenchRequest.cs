@@ -15,6 +15,7 @@ namespace VisionZip.Cli.Bench;
 /// <param name="DecodeTokens">Greedy decode steps timed after each prefill.</param>
 /// <param name="TextTokens">Text tokens in a prompt without a tokenizer (the image placeholder among them).</param>
 /// <param name="Json">Print one JSON object instead of tables.</param>
+/// <param name="JsonOutPath">Also write the JSON object to this file (the tables still go to stdout), or null.</param>
 /// <param name="PlotPath">PNG of time to first token vs visual tokens (and <c>-stages.png</c> beside it), or null.</param>
 /// <param name="ProjectorAdapters">VisionZip‡ adapters to load.</param>
 /// <param name="MeasureLimits">Measure matmul throughput and bandwidth in this process (<c>--no-limits</c> skips it).</param>
@@ -31,6 +32,7 @@ internal sealed record BenchRequest(
     int DecodeTokens,
     int TextTokens,
     bool Json,
+    string? JsonOutPath,
     string? PlotPath,
     IReadOnlyList<string> ProjectorAdapters,
     bool MeasureLimits);

@@ -61,6 +61,7 @@ internal sealed class BenchCommand
 
     private readonly Option<int?> _threads = new Option<int?>("--threads") { Description = "torch intra-op threads (default: torch's).", HelpName = "N" }.Integer().AtLeast(1);
     private readonly Option<bool> _json = new("--json") { Description = "Print one JSON object (limits, runs, speedups) instead of tables." };
+    private readonly Option<string?> _jsonOut = new("--json-out") { Description = "Also write the JSON object to FILE (tables still printed).", HelpName = "FILE" };
     private readonly Option<bool> _noLimits = new("--no-limits") { Description = "Skip measuring matmul throughput and memory bandwidth." };
     private readonly Option<string?> _plot = new("--plot")
     {
@@ -75,7 +76,7 @@ internal sealed class BenchCommand
     {
         _context = context;
         Command = new Command("bench", "Time image-to-first-token and decode, vanilla vs reduced, against the FLOP model and this machine's limits.");
-        foreach (var option in new Option[] { _model, _synthetic, _llmLayers, _dtype, _weights, _budgets, _reducer, _image, _runs, _warmup, _decodeTokens, _textTokens, _threads, _json, _noLimits, _plot, _adapters })
+        foreach (var option in new Option[] { _model, _synthetic, _llmLayers, _dtype, _weights, _budgets, _reducer, _image, _runs, _warmup, _decodeTokens, _textTokens, _threads, _json, _jsonOut, _noLimits, _plot, _adapters })
         {
             Command.Options.Add(option);
         }
@@ -124,6 +125,7 @@ internal sealed class BenchCommand
             AtomicFile.CheckWritable(BenchPlot.StagesPath(plot), "--plot");
         }
 
+        string? jsonOut = parse.GetValue(_jsonOut) is { } j ? AtomicFile.CheckWritable(j, "--json-out") : null;
         string image = parse.GetValue(_image) is { } i
             ? InputFile.Existing(i, "--image")
             : InputFile.Existing(Path.Combine(AppContext.BaseDirectory, DemoCommand.BundledImage), "bundled image");
@@ -164,7 +166,7 @@ internal sealed class BenchCommand
 
         var request = new BenchRequest(path, synthetic, ComputeSettings.Resolve(parse.GetValue(_dtype)!, "cpu"), parse.GetValue(_weights) == "int8",
             budgets, reducer, image, parse.GetValue(_runs), parse.GetValue(_warmup), parse.GetValue(_decodeTokens), parse.GetValue(_textTokens),
-            parse.GetValue(_json), plot, adapters, !parse.GetValue(_noLimits));
+            parse.GetValue(_json), jsonOut, plot, adapters, !parse.GetValue(_noLimits));
         return BenchPipeline.Run(_context, request);
     }
 }
