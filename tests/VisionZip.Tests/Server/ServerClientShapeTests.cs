@@ -56,6 +56,29 @@ public sealed class ServerClientShapeTests(ServerFixture server) : IClassFixture
     }
 
     [Fact]
+    public async Task Stop_as_a_string_or_an_array_cuts_the_reply_before_the_stop_text()
+    {
+        static string Request(string? stop) => $$"""
+            {"model": "{{ServerFixture.ModelId}}", "messages": [{"role": "user", "content": "Describe a cup."}], "max_tokens": 12{{stop}}}
+            """;
+        static string Reply(JsonElement body) => body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
+
+        var (_, free) = await PostAsync(Request(null));
+        string stop = Reply(free).Substring(3, 2);
+        string expected = Reply(free)[..Reply(free).IndexOf(stop, StringComparison.Ordinal)];
+        string stopJson = JsonSerializer.Serialize(stop);
+
+        var (asString, stringBody) = await PostAsync(Request($", \"stop\": {stopJson}"));
+        var (asArray, arrayBody) = await PostAsync(Request($", \"stop\": [\"never-generated-\u00e9\", {stopJson}]"));
+
+        Assert.Equal(HttpStatusCode.OK, asString);
+        Assert.Equal(HttpStatusCode.OK, asArray);
+        Assert.Equal(expected, Reply(stringBody));
+        Assert.Equal(expected, Reply(arrayBody));
+        Assert.Equal("stop", stringBody.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
     public async Task N_other_than_one_is_400_naming_n()
     {
         string json = $$"""{"model": "{{ServerFixture.ModelId}}", "messages": [{"role": "user", "content": "Hi"}], "n": 2}""";
