@@ -28,6 +28,7 @@ namespace VisionZip.Extensions.AI;
 /// KV cache (bounded LRU, <see cref="VisionZipChatClientOptions.MaxCachedConversations"/>) and reuses its encoded images, so
 /// only the new tokens are prefilled (<see cref="UsageDetails.CachedInputTokenCount"/>); a request that diverges keeps only
 /// the shared prefix. The answer is the one a fresh client gives.</para>
+/// <para><b>Stop sequences</b> end the answer and, as with OpenAI, are not part of its text.</para>
 /// <para><b>Finish reasons:</b> end-of-sequence or a stop sequence → <see cref="ChatFinishReason.Stop"/>;
 /// <c>MaxOutputTokens</c> → <see cref="ChatFinishReason.Length"/>; a full context → <see cref="ContextFull"/>.
 /// A stop sequence's own text stays in the reply. Cancellation is honoured while waiting and between tokens.</para>
@@ -201,6 +202,7 @@ public sealed partial class VisionZipChatClient : IChatClient
         try
         {
             var detokenizer = new StreamingDetokenizer(_backend.Tokenizer);
+            var stopFilter = new StopTextFilter(generation.StopStrings);       // OpenAI semantics: the stop text is not in the reply
             var steps = _backend.StreamAsync(ids[sharedIds..], images.GetRange(imagesBefore, images.Count - imagesBefore), textIds, generation,
                 cache, cancellationToken);
             TimeSpan prefill = TimeSpan.Zero;
@@ -212,7 +214,7 @@ public sealed partial class VisionZipChatClient : IChatClient
                 prefill = step.PrefillTime;
                 decode = step.DecodeTime;
                 finish = step.Finished[0];
-                string piece = detokenizer.Append(step.Token);
+                string piece = stopFilter.Append(detokenizer.Append(step.Token));
                 if (finish is null)
                 {
                     if (piece.Length > 0)
@@ -223,7 +225,8 @@ public sealed partial class VisionZipChatClient : IChatClient
                     continue;
                 }
 
-                piece += detokenizer.Flush();
+                piece += stopFilter.Append(detokenizer.Flush());
+                piece += stopFilter.Flush();
                 var usage = Usage(promptPositions, cachedPositions, generated.Count, images);
                 var timings = new AdditionalPropertiesDictionary
                 {

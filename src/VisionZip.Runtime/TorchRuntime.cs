@@ -156,6 +156,12 @@ public static class TorchRuntime
             return;
         }
 
+        // Checked before patching: without a backend package the loader blames GLIBCXX or libtorch, never the package.
+        if (TorchBackendProbe.MissingBackendMessage(directories, bridge) is { } missingBackend)
+        {
+            throw new InvalidOperationException(missingBackend);
+        }
+
         string patched = PatchedCopy(bridge);
         bool loaded = TryLoad(patched, out string patchedError);
         if (TemporaryCopy is { } scratch)

@@ -24,15 +24,23 @@ internal static class OpenAiJson
         w.WriteStartObject();
         w.WriteString("object", "list");
         w.WriteStartArray("data");
+        WriteModel(w, modelId, created);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    /// <summary>One model object, as <c>GET /v1/models/{id}</c> returns it.</summary>
+    public static byte[] Model(string modelId, long created) => Write(w => WriteModel(w, modelId, created));
+
+    private static void WriteModel(Utf8JsonWriter w, string modelId, long created)
+    {
         w.WriteStartObject();
         w.WriteString("id", modelId);
         w.WriteString("object", "model");
         w.WriteNumber("created", created);
         w.WriteString("owned_by", "visionzip");
         w.WriteEndObject();
-        w.WriteEndArray();
-        w.WriteEndObject();
-    });
+    }
 
     public static byte[] Completion(string id, long created, string model, string text, ChatFinishReason? finish, UsageDetails? usage) => Write(w =>
     {

@@ -13,7 +13,7 @@ namespace VisionZip.Server;
 
 /// <summary>
 /// An OpenAI-compatible HTTP server over one <see cref="VisionZipChatClient"/> (ASP.NET Core minimal API):
-/// <c>POST /v1/chat/completions</c> (JSON or SSE), <c>GET /v1/models</c> and <c>GET /health</c>.
+/// <c>POST /v1/chat/completions</c> (JSON or SSE), <c>GET /v1/models</c>, <c>GET /v1/models/{id}</c> and <c>GET /health</c>.
 /// </summary>
 /// <remarks>
 /// Stateless per request (a replica needs nothing from another; the client's conversation cache is only a speed-up), so
@@ -73,6 +73,10 @@ public sealed class VisionZipServer : IAsyncDisposable
 
         app.MapPost("/v1/chat/completions", chat.HandleAsync);
         app.MapGet("/v1/models", (HttpContext http) => Json(http, OpenAiJson.Models(client.ModelId, created)));
+        app.MapGet("/v1/models/{id}", (HttpContext http, string id) => id == client.ModelId
+            ? Json(http, OpenAiJson.Model(client.ModelId, created))
+            : ChatCompletionsEndpoint.WriteErrorAsync(http, new OpenAiException(404,
+                $"The model '{id}' does not exist (this server serves '{client.ModelId}')", code: "model_not_found", param: "model")));
         app.MapGet("/health", (HttpContext http) => Json(http,
             System.Text.Encoding.UTF8.GetBytes($"{{\"status\":\"ok\",\"model\":\"{client.ModelId}\",\"pending\":{client.PendingRequests}}}")));
         app.MapFallback((HttpContext http) => ChatCompletionsEndpoint.WriteErrorAsync(http,

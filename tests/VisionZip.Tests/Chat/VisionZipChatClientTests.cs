@@ -50,6 +50,31 @@ public sealed class VisionZipChatClientTests(ChatFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_stop_sequence_ends_the_answer_and_is_not_in_its_text()
+    {
+        using var client = new VisionZipChatClient(fixture.Pipeline, new VisionZipChatClientOptions { MaxCachedConversations = 0 });
+        ChatMessage[] request = [ChatFixture.UserWithImage(Question, ChatFixture.PhotoPath)];
+        var free = await client.GetResponseAsync(request, Greedy(12));
+        // A stop taken from inside the free answer (from its 4th character, 2 long): the answer must end right before it.
+        string stop = free.Text.Substring(3, 2);
+        int cut = free.Text.IndexOf(stop, StringComparison.Ordinal);
+        var options = Greedy(12);
+        options.StopSequences = [stop];
+
+        var stopped = await client.GetResponseAsync(request, options);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync(request, options))
+        {
+            updates.Add(update);
+        }
+
+        Assert.Equal(free.Text[..cut], stopped.Text);
+        Assert.Equal(ChatFinishReason.Stop, stopped.FinishReason);
+        Assert.Equal(stopped.Text, string.Concat(updates.Select(u => u.Text)));
+        Assert.All(updates, u => Assert.DoesNotContain(stop, u.Text));
+    }
+
+    [Fact]
     public async Task Max_output_tokens_finishes_with_length()
     {
         using var client = new VisionZipChatClient(fixture.Pipeline);
