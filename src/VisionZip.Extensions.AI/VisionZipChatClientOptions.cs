@@ -41,6 +41,13 @@ public sealed class VisionZipChatClientOptions
     /// </summary>
     public int MaxQueuedRequests { get; set; } = 16;
 
+    /// <summary>
+    /// VisionZip‡ projector adapters (files written by <c>visionzip tune</c>) added to the model when the client is
+    /// created: images reduced with the reducer and budget an adapter was tuned for go through its tuned projector. An
+    /// adapter made for another checkpoint is refused when the client is created.
+    /// </summary>
+    public IList<string> ProjectorAdapters { get; } = [];
+
     /// <summary>Checks every field.</summary>
     /// <exception cref="ArgumentException">A field is out of range; the message names it.</exception>
     public void Validate()

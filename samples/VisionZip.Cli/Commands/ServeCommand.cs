@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using VisionZip.Cli.Infrastructure;
+using VisionZip.Cli.Options;
 using VisionZip.Extensions.AI;
 using VisionZip.Server;
 
@@ -20,6 +21,7 @@ internal sealed class ServeCommand
     private readonly Option<string> _budget = new("--budget") { Description = "VisionZip dominant+contextual tokens per image, or 'none' for vanilla.", HelpName = "D+C", DefaultValueFactory = _ => "54+10" };
     private readonly Option<int> _maxConcurrent = new("--max-concurrent") { Description = "Requests admitted at once (running + queued); more get 429.", HelpName = "N", DefaultValueFactory = _ => 8 };
     private readonly Option<int> _maxBodyMb = new("--max-body-mb") { Description = "Largest request body in MiB; larger gets 413.", HelpName = "N", DefaultValueFactory = _ => 16 };
+    private readonly Option<string[]> _adapters = CommonOptions.ProjectorAdapter();
     private readonly Option<long> _maxPixels = new("--max-image-pixels") { Description = "Largest image in pixels; larger gets 400.", HelpName = "N", DefaultValueFactory = _ => 40_000_000 };
 
     /// <summary>Creates the command bound to <paramref name="context"/>.</summary>
@@ -27,7 +29,7 @@ internal sealed class ServeCommand
     {
         _context = context;
         Command = new Command("serve", "Serve a LLaVA checkpoint over an OpenAI-compatible HTTP API (chat completions with images, SSE streaming).");
-        foreach (var option in new Option[] { _model, _host, _port, _apiKey, _budget, _maxConcurrent, _maxBodyMb, _maxPixels })
+        foreach (var option in new Option[] { _model, _host, _port, _apiKey, _budget, _maxConcurrent, _maxBodyMb, _maxPixels, _adapters })
         {
             Command.Options.Add(option);
         }
@@ -70,9 +72,14 @@ internal sealed class ServeCommand
                 MaxConcurrentRequests = parse.GetValue(_maxConcurrent),
                 MaxRequestBodyBytes = parse.GetValue(_maxBodyMb) * 1024L * 1024L,
             };
+            foreach (string adapter in parse.GetValue(_adapters) ?? [])
+            {
+                clientOptions.ProjectorAdapters.Add(InputFile.Existing(adapter, "--projector-adapter"));
+            }
+
             serverOptions.Validate();
             clientOptions.Validate();
-            using var client = VisionZipChatClient.Load(model, clientOptions);
+            using var client = LoadClient(model, clientOptions);
             var server = VisionZipServer.Create(client, serverOptions, logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
             server.StartAsync().GetAwaiter().GetResult();
             _context.Output.WriteLine($"serving '{client.ModelId}' on {server.Address} (POST /v1/chat/completions, GET /v1/models, GET /health); Ctrl+C stops");
@@ -83,6 +90,19 @@ internal sealed class ServeCommand
         catch (ArgumentException e)
         {
             throw new CliUsageException(e.Message);
+        }
+    }
+
+    // A refused projector adapter names the option and the file, as generate and chat do.
+    private static VisionZipChatClient LoadClient(string model, VisionZipChatClientOptions options)
+    {
+        try
+        {
+            return VisionZipChatClient.Load(model, options);
+        }
+        catch (InvalidDataException e) when (options.ProjectorAdapters.Any(a => e.Message.Contains(a, StringComparison.Ordinal)))
+        {
+            throw new CliException($"--projector-adapter {CliApp.OneLine(e.Message)}", e);
         }
     }
 }

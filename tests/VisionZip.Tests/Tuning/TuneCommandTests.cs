@@ -117,5 +117,58 @@ public sealed class TuneCommandTests
         var refused = CliRunner.Run("generate", "--model", Fixtures.Path("llava-interleave-qwen-tiny-hf"), "--image", photo, "--prompt", "Hi",
             "--projector-adapter", adapter);
         CliRunner.AssertOneLineError(refused, "--projector-adapter", "another checkpoint");
+
+        // serve refuses an adapter of another checkpoint before it binds a port, naming the option.
+        var refusedServe = CliRunner.Run("serve", "--model", Fixtures.Path("llava-interleave-qwen-tiny-hf"), "--port", "0", "--projector-adapter", adapter);
+        CliRunner.AssertOneLineError(refusedServe, "--projector-adapter", "another checkpoint");
+    }
+
+    [Fact]
+    public async Task The_chat_client_with_an_adapter_answers_as_the_library_with_it()
+    {
+        using var scratch = new ScratchDirectory();
+        SyntheticPhotos.WritePngs(scratch.Sub("photos"), 4);
+        string adapter = scratch.Sub("adapter.safetensors");
+        Assert.Equal(0, CliRunner.Run("tune", "--model", Model, "--images", scratch.Sub("photos"), "--steps", "20", "--lr", "1e-2",
+            "--answer-tokens", "3", "--eval-every", "0", "--out", adapter).ExitCode);
+        string photo = Fixtures.Path("images", "coffee.png");
+        const string question = "What is shown?";
+        var greedy = new Microsoft.Extensions.AI.ChatOptions { MaxOutputTokens = 6, Temperature = 0 };
+
+        async Task<string> ClientAnswer(params string[] adapters)
+        {
+            var options = new VisionZip.Extensions.AI.VisionZipChatClientOptions();
+            foreach (var a in adapters)
+            {
+                options.ProjectorAdapters.Add(a);
+            }
+
+            using var client = VisionZip.Extensions.AI.VisionZipChatClient.Load(Model, options);
+            var response = await client.GetResponseAsync([VisionZip.Tests.Chat.ChatFixture.UserWithImage(question, photo)], greedy);
+            return response.Text;
+        }
+
+        string LibraryAnswer(bool tuned)
+        {
+            using var model = VisionZip.Models.VisionLanguageModel.Load(Model);
+            if (tuned)
+            {
+                model.AddProjectorAdapter(adapter);
+            }
+
+            using var image = model.EncodeImage(photo, ZipPresets.Llava15_64);
+            var options = model.DefaultGenerationOptions with { MaxNewTokens = 6, DoSample = false };
+            return model.Generate(model.PromptIds(question, 1), [image], options).Text;
+        }
+
+        string tunedAnswer = LibraryAnswer(tuned: true);
+        Assert.NotEqual(LibraryAnswer(tuned: false), tunedAnswer);
+        Assert.Equal(tunedAnswer, await ClientAnswer(adapter));
+        Assert.Equal(LibraryAnswer(tuned: false), await ClientAnswer());
+
+        var other = new VisionZip.Extensions.AI.VisionZipChatClientOptions();
+        other.ProjectorAdapters.Add(adapter);
+        var refused = Assert.Throws<InvalidDataException>(() => VisionZip.Extensions.AI.VisionZipChatClient.Load(Fixtures.Path("llava-interleave-qwen-tiny-hf"), other));
+        Assert.Contains("another checkpoint", refused.Message, StringComparison.Ordinal);
     }
 }
