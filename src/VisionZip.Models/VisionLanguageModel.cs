@@ -243,7 +243,7 @@ public sealed class VisionLanguageModel : IDisposable
         List<IDisposable> owned)
     {
         var model = Owned(owned, LlamaForCausalLM.Load(files, dtype, device, quantization));
-        bool hasTokenizer = files.Contains("tokenizer.model") || files.Contains("vocab.json");
+        bool hasTokenizer = TokenizerLoader.HasTokenizerFiles(files);
         ITextTokenizer? tokenizer = hasTokenizer ? TokenizerLoader.Load(files) : null;
         if (tokenizer is IDisposable disposable)
         {
@@ -267,7 +267,7 @@ public sealed class VisionLanguageModel : IDisposable
 
         // A LLaVA without tokenizer files (e.g. a synthetic benchmark checkpoint) takes prompts as token ids, as a bare decoder does.
         ITextTokenizer? tokenizer = null;
-        if (withLanguage && (files.Contains("tokenizer.model") || files.Contains("vocab.json")))
+        if (withLanguage && TokenizerLoader.HasTokenizerFiles(files))
         {
             tokenizer = TokenizerLoader.Load(files);
             if (tokenizer is IDisposable disposableTokenizer)

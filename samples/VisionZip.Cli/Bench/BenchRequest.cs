@@ -1,9 +1,10 @@
+using VisionZip.Cli.Infrastructure;
 using VisionZip.Cli.Options;
 
 namespace VisionZip.Cli.Bench;
 
 /// <summary>A checked <c>visionzip bench</c> run.</summary>
-/// <param name="ModelPath">The checkpoint directory (a synthetic one is written before this request exists).</param>
+/// <param name="Model">The LLaVA checkpoint directory (a synthetic one is written before this request exists).</param>
 /// <param name="Synthetic">The synthetic geometry's name, or null for <c>--model</c>.</param>
 /// <param name="Compute">dtype and device.</param>
 /// <param name="Int8Weights">Weight-only int8 for the language model's projections (<c>--weights int8</c>).</param>
@@ -20,7 +21,7 @@ namespace VisionZip.Cli.Bench;
 /// <param name="ProjectorAdapters">VisionZip‡ adapters to load.</param>
 /// <param name="MeasureLimits">Measure matmul throughput and bandwidth in this process (<c>--no-limits</c> skips it).</param>
 internal sealed record BenchRequest(
-    string ModelPath,
+    ModelDirectory Model,
     string? Synthetic,
     ComputeSettings Compute,
     bool Int8Weights,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using VisionZip.Cli.Bench;
 using VisionZip.Cli.Infrastructure;
 using VisionZip.Cli.Options;
+using VisionZip.Models;
 using VisionZip.Models.Performance;
 
 namespace VisionZip.Cli.Commands;
@@ -149,12 +150,18 @@ internal sealed class BenchCommand
         }
 
         var adapters = (parse.GetValue(_adapters) ?? []).Select(a => InputFile.Existing(a, "--projector-adapter")).ToList();
-        string path = model is not null
-            ? ModelDirectory.Open(model).Path
-            : _context.Status($"Writing synthetic checkpoint {synthetic} (once; cached)", () => SyntheticCheckpoint.Ensure(synthetic!, layers));
+        var checkpoint = model is not null
+            ? ModelDirectory.Open(model)
+            : ModelDirectory.Open(_context.Status($"Writing synthetic checkpoint {synthetic} (once; cached)", () => SyntheticCheckpoint.Ensure(synthetic!, layers)));
+        if (!checkpoint.Kind.IsLlava())
+        {
+            // Checked from config.json, before any weight is loaded.
+            throw new CliException($"--model {checkpoint.Path}: bench needs a llava-hf checkpoint (image to first token); this is '{checkpoint.ModelType}'");
+        }
+
         if (budgets.Count == 0)
         {
-            budgets.AddRange(ModelDirectory.Open(path).Kind == VisionZip.Models.CheckpointKind.LlavaNext
+            budgets.AddRange(checkpoint.Kind == VisionZip.Models.CheckpointKind.LlavaNext
                 ? [ZipPresets.LlavaNext160, ZipPresets.LlavaNext320, ZipPresets.LlavaNext640]
                 : [ZipPresets.Llava15_64, ZipPresets.Llava15_128, ZipPresets.Llava15_192]);
         }
@@ -164,7 +171,7 @@ internal sealed class BenchCommand
             TorchSharp.torch.set_num_threads(threads);
         }
 
-        var request = new BenchRequest(path, synthetic, ComputeSettings.Resolve(parse.GetValue(_dtype)!, "cpu"), parse.GetValue(_weights) == "int8",
+        var request = new BenchRequest(checkpoint, synthetic, ComputeSettings.Resolve(parse.GetValue(_dtype)!, "cpu"), parse.GetValue(_weights) == "int8",
             budgets, reducer, image, parse.GetValue(_runs), parse.GetValue(_warmup), parse.GetValue(_decodeTokens), parse.GetValue(_textTokens),
             parse.GetValue(_json), jsonOut, plot, adapters, !parse.GetValue(_noLimits));
         return BenchPipeline.Run(_context, request);

@@ -57,4 +57,8 @@ public static class TokenizerLoader
             $"{Qwen2BpeTokenizer.VocabFile} + {Qwen2BpeTokenizer.MergesFile} (byte-level BPE){hint}",
             directory.FilePath(LlamaSentencePieceTokenizer.ModelFile));
     }
+
+    /// <summary>Whether <paramref name="directory"/> holds a tokenizer file <see cref="Load(CheckpointDirectory)"/> reads.</summary>
+    internal static bool HasTokenizerFiles(CheckpointDirectory directory) =>
+        directory.Contains(LlamaSentencePieceTokenizer.ModelFile) || directory.Contains(Qwen2BpeTokenizer.VocabFile);
 }

@@ -101,9 +101,15 @@ public sealed class BenchCommandTests
     [InlineData("--runs|1", "exactly one of")]
     [InlineData("--model|FIXTURE|--llm-layers|2", "--llm-layers")]
     [InlineData("--model|FIXTURE|--reducer|nope", "--reducer")]
+    [InlineData("--model|DECODER", "needs a llava-hf checkpoint")]
     public void Bad_arguments_are_refused_before_anything_is_loaded_or_written(string arguments, string mention)
     {
-        var args = arguments.Split('|').Select(a => a == "FIXTURE" ? Fixtures.Path("llava-1.5-tiny-hf") : a);
+        var args = arguments.Split('|').Select(a => a switch
+        {
+            "FIXTURE" => Fixtures.Path("llava-1.5-tiny-hf"),
+            "DECODER" => Fixtures.Path("llama-tiny"),
+            _ => a,
+        });
         var result = CliRunner.Run(["bench", .. args]);
         CliRunner.AssertOneLineError(result, mention);
         Assert.DoesNotContain("round", result.Error, StringComparison.Ordinal);
