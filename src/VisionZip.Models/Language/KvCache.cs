@@ -124,6 +124,13 @@ public sealed class KvCache : IDisposable
         return (keys.narrow(2, 0, _lengths[layer]), values.narrow(2, 0, _lengths[layer]));
     }
 
+    /// <summary>
+    /// The layer's whole buffers, not copies, and its filled length, for kernels that read the cache in place
+    /// (positions from the length on hold no data). Valid until the next append, truncate or dispose.
+    /// </summary>
+    internal (Tensor Keys, Tensor Values, int Length) Buffers(int layer) =>
+        (_keys[layer] ?? throw new InvalidOperationException($"layer {layer} holds nothing yet"), _values[layer]!, _lengths[layer]);
+
     /// <summary>Forgets every position from <paramref name="length"/> on (keeps the buffers); 0 empties the cache.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Negative, or longer than what some layer holds.</exception>
     public void Truncate(int length)

@@ -1,3 +1,4 @@
+using VisionZip.Models.Language.MatVec;
 using static TorchSharp.torch;
 
 namespace VisionZip.Models.Language;
@@ -63,9 +64,21 @@ public sealed class LlamaAttention : nn.Module
             (key, value) = cache.Append(_layerIndex, key, value); // [B, KV, S, Dh]
         }
 
-        var context = GroupedAttention(query, key, value, mask);              // [B, H, T, Dh]
+        var context = SingleQueryFromCache(query, mask, cache) ?? GroupedAttention(query, key, value, mask); // [B, H, T, Dh]
         var merged = context.transpose(1, 2).reshape(batch, seqLen, _heads * _headDim); // [B, T, H * Dh]
         return _oProj.call(merged).MoveToOuterDisposeScope();
+    }
+
+    // A decode step (one query, nothing masked) reads the cache's buffers in place with the CPU kernel; null otherwise.
+    private Tensor? SingleQueryFromCache(Tensor query, Tensor? mask, KvCache? cache)
+    {
+        if (cache is null || mask is not null || query.shape[2] != 1)
+        {
+            return null;
+        }
+
+        var (keys, values, length) = cache.Buffers(_layerIndex);
+        return SingleQueryAttention.TryRun(query, keys, values, length, out var context) ? context : null;
     }
 
     private Tensor GroupedAttention(Tensor query, Tensor key, Tensor value, Tensor? mask)

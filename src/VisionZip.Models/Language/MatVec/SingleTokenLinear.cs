@@ -151,5 +151,5 @@ internal static unsafe class SingleTokenLinear
     }
 
     // The tensor's first element (storage offset included); the tensor must be contiguous, on the CPU and under 2 GiB.
-    private static nint Address(Tensor tensor) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
+    internal static nint Address(Tensor tensor) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
 }
