@@ -38,7 +38,7 @@ public static class TuneStepCost
         int steps = args.Length > 1 ? int.Parse(args[1], text) : 3;
         var dtype = args.Length > 2 && args[2] == "fp32" ? ScalarType.Float32 : ScalarType.BFloat16;
         int answerTokens = args.Length > 3 ? int.Parse(args[3], text) : 8;
-        string repo = RepositoryRoot();
+        string repo = RepositoryPaths.Root();
         string overlay = TokenizerOverlay.Create(modelDir, Path.Combine(repo, "tests", "fixtures", "llava-1.5-tiny-hf"));
         try
         {
@@ -133,19 +133,6 @@ public static class TuneStepCost
         }
 
         return new RgbImage(image.Width, image.Height, pixels);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "VisionZip.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("run tune-cost from inside the repository (VisionZip.sln not found above " + AppContext.BaseDirectory + ")");
     }
 
     private static double Median(List<double> values)
