@@ -48,7 +48,8 @@ internal sealed class Int8Linear : nn.Module<Tensor, Tensor>
         }
 
         using var scope = NewDisposeScope();
-        var dense = (_weight.to(ScalarType.Float32) * _scales.unsqueeze(1)).to(input.dtype); // [outputs, inputs]
+        var dense = Int8Dequantizer.TryDense(_weight, _scales, input.dtype)
+            ?? (_weight.to(ScalarType.Float32) * _scales.unsqueeze(1)).to(input.dtype); // [outputs, inputs]
         return nn.functional.linear(input, dense, _bias).MoveToOuterDisposeScope();
     }
 }
