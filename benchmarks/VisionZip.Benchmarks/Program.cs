@@ -16,6 +16,7 @@ public static class Program
     public static int Main(string[] args)
     {
         TorchRuntime.EnsureLoaded();
+        NativeMemoryReuse.Enable();   // what the visionzip tool does: large tensors reuse freed memory (see its remarks)
         switch (args.FirstOrDefault())
         {
             case "decode-side-by-side":

@@ -52,6 +52,7 @@ public class TimeToFirstTokenBenchmarks
     public void Setup()
     {
         TorchRuntime.EnsureLoaded();
+        NativeMemoryReuse.Enable();   // as the visionzip tool does
         string[] parts = Configuration.Split(' ');
         int layers = int.TryParse(Environment.GetEnvironmentVariable("VISIONZIP_BENCH_LLM_LAYERS"), CultureInfo.InvariantCulture, out int n) ? n : 2;
         string directory = SyntheticCheckpoint.Ensure(parts[0], layers);
