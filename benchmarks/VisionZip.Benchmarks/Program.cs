@@ -9,7 +9,8 @@ namespace VisionZip.Benchmarks;
 /// On a machine shared with other busy processes add <c>--envVars OMP_WAIT_POLICY:PASSIVE</c>: libtorch's OpenMP
 /// workers otherwise spin-wait and small ops can stall for hundreds of milliseconds (see README.md).
 /// Plain runs that bypass BenchmarkDotNet: <c>-- decode-side-by-side [rounds]</c> (<see cref="DecodeSideBySide"/>) and
-/// <c>-- decode-accuracy</c> (<see cref="DecodeAccuracy"/>); <c>-- tune-cost MODEL_DIR</c> (<see cref="TuneStepCost"/>).
+/// <c>-- decode-accuracy</c> (<see cref="DecodeAccuracy"/>); <c>-- tune-cost MODEL_DIR</c> (<see cref="TuneStepCost"/>);
+/// <c>-- peer [options]</c>, ours against LLamaSharp (<see cref="Peer.PeerBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -24,6 +25,8 @@ public static class Program
                 return DecodeAccuracy.Run();
             case "tune-cost":
                 return TuneStepCost.Run(args[1..]);
+            case "peer":
+                return Peer.PeerBenchmark.Run(args[1..]);
         }
 
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
