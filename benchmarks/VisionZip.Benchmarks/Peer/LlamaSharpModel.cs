@@ -177,4 +177,14 @@ public static class LlamaSharpNative
             _configured = true;
         }
     }
+
+    /// <summary>
+    /// llama.cpp's own account of what its CPU build uses (<c>llama_print_system_info</c>: AVX512, AVX512_BF16,
+    /// AVX512_VNNI, AMX... each 0 or 1), so the report says which kernels the peer ran with.
+    /// </summary>
+    public static string SystemInfo()
+    {
+        Configure();
+        return (System.Runtime.InteropServices.Marshal.PtrToStringUTF8(NativeApi.llama_print_system_info()) ?? "").Trim();
+    }
 }

@@ -120,7 +120,8 @@ public static class PeerBenchmark
             string description = options.Model is { } model
                 ? Path.GetFileName(Path.TrimEndingDirectorySeparator(model))
                 : $"synthetic {options.Synthetic}, {decoder.Layers} of {SyntheticGeometry.Find(options.Synthetic).Cost.Decoder.Layers} LLM layers";
-            var result = new PeerResult(description, options, decoder, full, bandwidths, loadBefore, LoadAverage(), rows);
+            string systemInfo = options.Formats.Any(f => !f.IsOurs()) ? LlamaSharpNative.SystemInfo() : "";
+            var result = new PeerResult(description, options, decoder, full, bandwidths, loadBefore, LoadAverage(), rows, systemInfo);
             PeerReport.WriteMarkdown(Console.Out, result);
             if (options.Json is { } json)
             {

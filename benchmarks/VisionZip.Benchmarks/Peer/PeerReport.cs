@@ -21,6 +21,12 @@ public static class PeerReport
             F($"(min {result.Bandwidths.Min():F1}, max {result.Bandwidths.Max():F1}); load average {result.LoadBefore} before, {result.LoadAfter} after; ") +
             F($"{o.Rounds} timed rounds after {o.Warmup} warm-up, rows alternated; median (min). An answer is the first token plus {n} greedy steps, ") +
             F($"end-of-sequence ignored. LLamaSharp gets the vanilla prompt as {o.TextTokens} + 576 token ids and has no CLIP encoder here."));
+        if (result.LlamaSystemInfo.Length > 0)
+        {
+            output.WriteLine();
+            output.WriteLine(F($"llama.cpp system info: `{result.LlamaSystemInfo}`"));
+        }
+
         output.WriteLine();
         output.WriteLine(F($"| side | prompt | prompt tokens | encoder (image file to tokens) | prefill | time to first token | decode step | bytes per step, fraction of bandwidth | {n}-token answer | + our vanilla encoder (estimate) |") +
             (scaled ? " full depth, scaled (estimate) |" : ""));
@@ -48,7 +54,7 @@ public static class PeerReport
         {
             output.WriteLine();
             int shortPrompt = o.TextTokens + 64;
-            output.WriteLine(F($"LLamaSharp prefill alone: | side | {o.TextTokens + 576} tokens (vanilla) | {shortPrompt} tokens (VisionZip 64 length) |"));
+            output.WriteLine("LLamaSharp's prefill of the vanilla prompt and of one as long as VisionZip 64's:");
             output.WriteLine();
             output.WriteLine(F($"| side | prefill {o.TextTokens + 576} tokens | prefill {shortPrompt} tokens |"));
             output.WriteLine("| --- | ---: | ---: |");
@@ -156,6 +162,7 @@ public static class PeerReport
             ["load_average_before"] = result.LoadBefore,
             ["load_average_after"] = result.LoadAfter,
             ["our_vanilla_encoder_ms"] = result.OurVanillaEncoderMs,
+            ["llama_system_info"] = result.LlamaSystemInfo,
             ["rows"] = rows,
             ["verdicts"] = new JsonArray([.. Verdicts(result).Select(v => (JsonNode)v)]),
         };

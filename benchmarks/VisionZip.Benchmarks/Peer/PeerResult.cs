@@ -37,8 +37,9 @@ public static class PeerStats
 /// <param name="LoadBefore">/proc/loadavg before the run.</param>
 /// <param name="LoadAfter">/proc/loadavg after the run.</param>
 /// <param name="Rows">The rows, in table order.</param>
+/// <param name="LlamaSystemInfo">llama.cpp's system info line (its CPU build's features), empty without a LLamaSharp row.</param>
 public sealed record PeerResult(string Description, PeerOptions Options, DecoderGeometry Decoder, DecoderGeometry? FullDepth,
-    IReadOnlyList<double> Bandwidths, string LoadBefore, string LoadAfter, IReadOnlyList<PeerRow> Rows)
+    IReadOnlyList<double> Bandwidths, string LoadBefore, string LoadAfter, IReadOnlyList<PeerRow> Rows, string LlamaSystemInfo)
 {
     /// <summary>Our vanilla encoder time (bf16 if measured, else int8): the labelled estimate added to LLamaSharp's rows.</summary>
     public double? OurVanillaEncoderMs => Rows.Where(r => r.Format.IsOurs() && r.Configuration == "vanilla")
