@@ -9,7 +9,9 @@ namespace VisionZip.Benchmarks;
 /// On a machine shared with other busy processes add <c>--envVars OMP_WAIT_POLICY:PASSIVE</c>: libtorch's OpenMP
 /// workers otherwise spin-wait and small ops can stall for hundreds of milliseconds (see README.md).
 /// Plain runs that bypass BenchmarkDotNet: <c>-- decode-side-by-side [rounds]</c> (<see cref="DecodeSideBySide"/>) and
-/// <c>-- decode-accuracy</c> (<see cref="DecodeAccuracy"/>); <c>-- decode-attention [rounds]</c> (<see cref="DecodeAttention"/>); <c>-- tune-cost MODEL_DIR</c> (<see cref="TuneStepCost"/>).
+/// <c>-- decode-accuracy</c> (<see cref="DecodeAccuracy"/>); <c>-- decode-attention [rounds]</c> (<see cref="DecodeAttention"/>);
+/// <c>-- tune-cost MODEL_DIR</c> (<see cref="TuneStepCost"/>); <c>-- peer [options]</c>, ours against LLamaSharp
+/// (<see cref="Peer.PeerBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -27,6 +29,8 @@ public static class Program
                 return DecodeAttention.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7);
             case "tune-cost":
                 return TuneStepCost.Run(args[1..]);
+            case "peer":
+                return Peer.PeerBenchmark.Run(args[1..]);
         }
 
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using VisionZip.Models;
+using VisionZip.Models.Imaging;
+using VisionZip.Models.Language;
+using VisionZip.Models.Llava;
+using static TorchSharp.torch;
+
+namespace VisionZip.Benchmarks.Peer;
+
+/// <summary>
+/// Our side: a llava-hf checkpoint through the public facade, the way <c>visionzip bench</c> answers an image (decode
+/// the file, encode through the tile path, prefill the prompt with the image rows, pick the first token), then greedy
+/// steps. Each run gets its own KV cache sized for the prompt and the steps.
+/// </summary>
+public sealed class PeerOurs(string checkpointDirectory, WeightQuantization quantization, int textTokens) : IDisposable
+{
+    private readonly VisionLanguageModel _model = VisionLanguageModel.Load(checkpointDirectory, ScalarType.BFloat16, CPU, ModelParts.All, quantization);
+    private long[]? _prompt;
+
+    /// <summary>The loaded model.</summary>
+    public VisionLanguageModel Model => _model;
+
+    /// <summary>One answer: <paramref name="imagePath"/> encoded with <paramref name="options"/>, then <paramref name="decodeTokens"/> steps.</summary>
+    public PeerSample Run(string imagePath, ImageEncodeOptions options, int decodeTokens)
+    {
+        _prompt ??= PromptIds(_model, textTokens);
+        long start = Stopwatch.GetTimestamp();
+        RgbImage image = ImageDecoder.Load(imagePath);
+        using var encoded = _model.EncodeImage(image, options);
+        double encoder = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+
+        int promptTokens = _prompt.Length - 1 + encoded.TokenCount;
+        using var cache = _model.LanguageModel.CreateCache(promptTokens + decodeTokens + 1);
+        start = Stopwatch.GetTimestamp();
+        long next;
+        using (var result = _model.Prefill(_prompt, [encoded], cache))
+        {
+            next = result.Logits.argmax(-1).item<long>();
+        }
+
+        double prefill = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < decodeTokens; i++)
+        {
+            next = Step(_model.LanguageModel, cache, next);
+        }
+
+        double decode = Stopwatch.GetElapsedTime(start).TotalMilliseconds / Math.Max(1, decodeTokens);
+        return new PeerSample(encoded.TokenCount, promptTokens, encoder, prefill, decode, double.NaN);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _model.Dispose();
+
+    private static long Step(LlamaForCausalLM languageModel, KvCache cache, long token)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var logits = languageModel.Forward(tensor(new[] { token }).view(1, 1), cache);
+        return logits.argmax(-1).item<long>();
+    }
+
+    // BOS, then text ids with one image placeholder after the first fifth: textTokens ids in all (a synthetic
+    // checkpoint has no tokenizer; ids do not change the cost).
+    private static long[] PromptIds(VisionLanguageModel model, int textTokens)
+    {
+        long image = model.Config.ImageTokenIndex;
+        var ids = PeerPrompt.Ids(textTokens, model.LanguageModel.Config.VocabSize).Select(id => (long)id).ToArray();
+        ids[Math.Max(1, textTokens / 5)] = image;
+        return model.PreparePrompt(null, 1, inputIds: ids);
+    }
+}
