@@ -22,7 +22,8 @@ public sealed class VisionAttention : nn.Module<Tensor, Tensor>
     private readonly long _headDim;
     private readonly double _scale;
 
-    // Each projection: weight [D, D], bias [D].
+    // Each projection: weight [D, D], bias [D]. q/k/v's parameters are views of the fused tensors below (rows 0..D-1,
+    // D..2D-1, 2D..3D-1), so they keep their Hugging Face names and cost no memory of their own.
     [ComponentName(Name = "q_proj")]
     private readonly Linear _qProj;
     [ComponentName(Name = "k_proj")]
@@ -31,6 +32,12 @@ public sealed class VisionAttention : nn.Module<Tensor, Tensor>
     private readonly Linear _vProj;
     [ComponentName(Name = "out_proj")]
     private readonly Linear _outProj;
+
+    // The three projections as one product (one [N, D] x [D, 3D] call is faster than three [N, D] x [D, D] calls on
+    // the CPU, in float32 and bfloat16): weight [3D, D], bias [3D]. Non-persistent buffers: disposed and moved with the
+    // module, never in a state dict (they are not checkpoint names).
+    private readonly Tensor _qkvWeight;
+    private readonly Tensor _qkvBias;
 
     internal VisionAttention(WeightScope weights, VisionConfig config) : base(nameof(VisionAttention))
     {
@@ -41,7 +48,10 @@ public sealed class VisionAttention : nn.Module<Tensor, Tensor>
         _kProj = weights.Linear("k_proj", config.HiddenSize, config.HiddenSize);
         _vProj = weights.Linear("v_proj", config.HiddenSize, config.HiddenSize);
         _outProj = weights.Linear("out_proj", config.HiddenSize, config.HiddenSize);
+        (_qkvWeight, _qkvBias) = FuseProjections([_qProj, _kProj, _vProj]);
         RegisterComponents();
+        register_buffer("qkv_weight", _qkvWeight, persistent: false);
+        register_buffer("qkv_bias", _qkvBias, persistent: false);
     }
 
     /// <summary>Self-attention of <paramref name="hiddenStates"/> [B, N, D] (already layer-normed) to [B, N, D].</summary>
@@ -116,11 +126,46 @@ public sealed class VisionAttention : nn.Module<Tensor, Tensor>
         return received.div_(tokens).MoveToOuterDisposeScope();
     }
 
+    // Concatenates the projections' weights [D, D] and biases [D] into [3D, D] and [3D] and points each projection's
+    // parameters at its rows of the result, freeing the separate copies. Weights that failed to load are placeholders
+    // on the meta device (the load throws once the model is built); the fused tensors are then placeholders too.
+    private static (Tensor Weight, Tensor Bias) FuseProjections(Linear[] projections)
+    {
+        var weights = projections.Select(p => (Tensor)p.weight!).ToArray();
+        var biases = projections.Select(p => (Tensor)p.bias!).ToArray();
+        var all = weights.Concat(biases).ToArray();
+        if (all.Any(t => t.device_type != all[0].device_type || t.device_index != all[0].device_index || t.dtype != all[0].dtype))
+        {
+            long rows = weights.Sum(w => w.shape[0]);
+            return (empty([rows, weights[0].shape[1]], device: META).DetachFromDisposeScope(), empty([rows], device: META).DetachFromDisposeScope());
+        }
+
+        var fusedWeight = cat(weights, 0).DetachFromDisposeScope();                    // [3D, D]
+        var fusedBias = cat(biases, 0).DetachFromDisposeScope();                       // [3D]
+        long start = 0;
+        foreach (var projection in projections)
+        {
+            long rows = projection.weight!.shape[0];
+            var (oldWeight, oldBias) = (projection.weight, projection.bias!);
+            projection.weight = new Parameter(fusedWeight.narrow(0, start, rows), requires_grad: false);
+            projection.bias = new Parameter(fusedBias.narrow(0, start, rows), requires_grad: false);
+            projection.weight.DetachFromDisposeScope();
+            projection.bias.DetachFromDisposeScope();
+            oldWeight.Dispose();
+            oldBias.Dispose();
+            start += rows;
+        }
+
+        return (fusedWeight, fusedBias);
+    }
+
+    // One fused product, split into heads without copying: [B, N, 3D] -> 3 x [B, H, N, Dh] (strided views).
     private (Tensor Query, Tensor Key, Tensor Value) Project(Tensor hiddenStates)
     {
         long batch = hiddenStates.shape[0], tokens = hiddenStates.shape[1];
-        Tensor Split(Tensor projected) => projected.view(batch, tokens, _heads, _headDim).transpose(1, 2);
-        return (Split(_qProj.call(hiddenStates)), Split(_kProj.call(hiddenStates)), Split(_vProj.call(hiddenStates)));
+        var projected = nn.functional.linear(hiddenStates, _qkvWeight, _qkvBias);      // [B, N, 3D]
+        var heads = projected.view(batch, tokens, 3, _heads, _headDim).permute(2, 0, 3, 1, 4); // [3, B, H, N, Dh]
+        return (heads[0], heads[1], heads[2]);
     }
 
     private Tensor Merge(Tensor context, Tensor hiddenStates) =>
