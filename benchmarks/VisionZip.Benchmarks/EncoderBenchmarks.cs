@@ -32,7 +32,7 @@ namespace VisionZip.Benchmarks;
 /// freed tensors leave the resident set at once; (b) and (c) differ by less than the error of a 3-iteration job
 /// (alternated in one process: +1.3%); the zip itself takes under 2 ms. Since then the layer runs q/k/v as one fused
 /// product and adds residuals in place (docs/benchmarks-encoder.md has the op-by-op profile and the before/after
-/// measured side by side, <c>-- encoder-side-by-side</c>).
+/// measured side by side, <c>-- encoder-measure encoder</c>).
 /// </remarks>
 [MemoryDiagnoser]
 [Config(typeof(NativePeakConfig))]

@@ -8,7 +8,7 @@ namespace VisionZip.Benchmarks;
 /// <summary>
 /// Op-by-op profile of one CLIP-L/336 encoder layer (577 tokens, hidden 1024, 16 heads, MLP 4096) and of the 7B
 /// prefill's linears, against the matmul rate the same process measures (<c>MachineLimits</c>'s 576x4096x11008
-/// product): <c>dotnet run -c Release --project benchmarks/VisionZip.Benchmarks -- encoder-profile [fp32|bf16] [rounds]</c>.
+/// product): <c>dotnet run -c Release --project benchmarks/VisionZip.Benchmarks -- encoder-measure profile [fp32|bf16] [rounds] [ops]</c>.
 /// Every round runs every op once in a rotating order (so load from other processes hits all alike); the table gives
 /// each op's median time, its FLOPs and its rate as a fraction of the probe's median rate. Prints Markdown.
 /// </summary>

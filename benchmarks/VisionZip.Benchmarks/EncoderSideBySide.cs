@@ -9,7 +9,7 @@ namespace VisionZip.Benchmarks;
 /// <summary>
 /// The CLIP-L/336 encoder to LLaVA-1.5's feature layer (23 of 24 layers, 577 tokens), before and after this branch's
 /// changes, alternated in one process against the matmul probe <c>MachineLimits</c> uses:
-/// <c>dotnet run -c Release --project benchmarks/VisionZip.Benchmarks -- encoder-side-by-side [fp32|bf16] [rounds]</c>.
+/// <c>dotnet run -c Release --project benchmarks/VisionZip.Benchmarks -- encoder-measure encoder [fp32|bf16] [rounds]</c>.
 /// "before" is the previous layer written out with functional ops over the same weights (separate q/k/v products,
 /// <c>x * sigmoid(1.702 x)</c> with three new tensors, residuals into new tensors); "after" is
 /// <see cref="VisionTower.EncodeVanilla(Tensor)"/>. Each round runs the probe, then both encoders in a rotating order;

@@ -9,7 +9,7 @@ namespace VisionZip.Benchmarks;
 /// A 7B-width LLaMA prefill (<see cref="PrefillCheckpoint"/>: 2 layers, hidden 4096, MLP 11008, 32 heads) over 103 and
 /// 615 positions (LLaVA-1.5 with VisionZip 64 and vanilla), before and after this branch's changes, alternated in one
 /// process with the matmul probe <c>MachineLimits</c> uses:
-/// <c>dotnet run -c Release --project benchmarks/VisionZip.Benchmarks -- prefill-side-by-side [fp32|bf16] [rounds]</c>.
+/// <c>dotnet run -c Release --project benchmarks/VisionZip.Benchmarks -- encoder-measure prefill [fp32|bf16] [rounds]</c>.
 /// "before" is the previous decoder layer written out with functional ops over the same weights (residuals, SwiGLU,
 /// RMSNorm and RoPE into new tensors, a boolean [T, T] causal mask); "after" is
 /// <see cref="LlamaForCausalLM.ForwardEmbeddings"/>. Both run without a KV cache and take the last position's logits.

@@ -18,16 +18,11 @@ public static class Program
         TorchRuntime.EnsureLoaded();
         switch (args.FirstOrDefault())
         {
+            case "encoder-measure": return EncoderMeasurements.Run(args[1..]);
             case "decode-side-by-side":
                 return DecodeSideBySide.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 15);
             case "decode-accuracy":
                 return DecodeAccuracy.Run();
-            case "encoder-profile":
-                return EncoderProfile.Run(args.ElementAtOrDefault(1) ?? "bf16", args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7, args.ElementAtOrDefault(3) ?? "");
-            case "encoder-side-by-side":
-                return EncoderSideBySide.Run(args.ElementAtOrDefault(1) ?? "bf16", args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
-            case "prefill-side-by-side":
-                return PrefillSideBySide.Run(args.ElementAtOrDefault(1) ?? "bf16", args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
             case "tune-cost":
                 return TuneStepCost.Run(args[1..]);
         }
