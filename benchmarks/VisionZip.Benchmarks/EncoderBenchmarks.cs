@@ -12,7 +12,7 @@ namespace VisionZip.Benchmarks;
 
 /// <summary>
 /// CLIP ViT-L/14-336 encoder (the LLaVA-1.5 tower: 24 layers, hidden 1024, 16 heads, MLP 4096, 577 tokens), random
-/// float32 weights, batch 1, side by side:
+/// weights in float32 and in bfloat16 (<see cref="DType"/>), batch 1, side by side:
 /// (a) the reference way: every layer, each attention map materialised and kept as <c>output_attentions=True</c> forces
 ///     (explicit <c>softmax(QK^T)V</c>), every hidden state kept;
 /// (b) vanilla LLaVA features: SDPA, stops at layer -2 (the last layer never runs);
@@ -30,7 +30,9 @@ namespace VisionZip.Benchmarks;
 /// Measured 2026-11-25 that way on a quiet machine (TorchSharp-cpu 0.107, AMD EPYC Zen 4, 2 cores): (a) 3.060 s,
 /// native peak 621.2 MB; (b) 2.569 s (0.84), 45.9 MB; (c) 2.462 s (0.81), 46.2 MB. The pinned mmap threshold makes
 /// freed tensors leave the resident set at once; (b) and (c) differ by less than the error of a 3-iteration job
-/// (alternated in one process: +1.3%); the zip itself takes under 2 ms.
+/// (alternated in one process: +1.3%); the zip itself takes under 2 ms. Since then the layer runs q/k/v as one fused
+/// product and adds residuals in place (docs/benchmarks-encoder.md has the op-by-op profile and the before/after
+/// measured side by side, <c>-- encoder-measure encoder</c>).
 /// </remarks>
 [MemoryDiagnoser]
 [Config(typeof(NativePeakConfig))]
@@ -42,13 +44,17 @@ public class EncoderBenchmarks
     private string _running = "";
     private long _baselineKb;
 
+    /// <summary>Element type of the weights and activations.</summary>
+    [Params(ScalarType.Float32, ScalarType.BFloat16)]
+    public ScalarType DType { get; set; } = ScalarType.Float32;
+
     [GlobalSetup]
     public void Setup()
     {
         TorchRuntime.EnsureLoaded();
-        _tower = VisionTower.CreateRandom(VisionConfig.ClipVitLarge336, seed: 1);
+        _tower = VisionTower.CreateRandom(VisionConfig.ClipVitLarge336, dtype: DType, seed: 1);
         _weights = _tower.Transformer.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-        _pixels = randn(1, 3, 336, 336);
+        _pixels = randn(1, 3, 336, 336).to(DType);
         // One pass of each path first, so the baseline already holds the libtorch kernel code they page in (a one-time
         // cost, file-backed) and "Native peak" measures what a call allocates.
         using (_tower.EncodeVanilla(_pixels)) { }
@@ -62,7 +68,7 @@ public class EncoderBenchmarks
     public void Cleanup()
     {
         long deltaKb = NativePeak.PeakKb() - _baselineKb;
-        NativePeak.Record(_running, deltaKb);
+        NativePeak.Record($"{_running}-{DType}", deltaKb);
         Console.WriteLine($"// native peak above baseline for {_running}: {deltaKb / 1024.0:F1} MB");
         _pixels.Dispose();
         _tower.Dispose();
@@ -149,7 +155,7 @@ public class EncoderBenchmarks
         public string Legend => "Peak resident set above the post-setup baseline (Linux VmHWM after clear_refs), whole process";
 
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
-            NativePeak.Read(benchmarkCase.Descriptor.WorkloadMethod.Name) is { } kb
+            NativePeak.Read($"{benchmarkCase.Descriptor.WorkloadMethod.Name}-{benchmarkCase.Parameters["DType"]}") is { } kb
                 ? (kb / 1024.0).ToString("F1", CultureInfo.InvariantCulture) + " MB"
                 : "n/a";
 

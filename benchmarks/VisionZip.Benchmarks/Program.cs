@@ -21,6 +21,7 @@ public static class Program
         NativeMemoryReuse.Enable();   // what the visionzip tool does: large tensors reuse freed memory (see its remarks)
         switch (args.FirstOrDefault())
         {
+            case "encoder-measure": return EncoderMeasurements.Run(args[1..]);
             case "decode-side-by-side":
                 return DecodeSideBySide.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 15);
             case "decode-accuracy":

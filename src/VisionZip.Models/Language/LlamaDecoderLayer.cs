@@ -33,9 +33,8 @@ public sealed class LlamaDecoderLayer : nn.Module
     public Tensor forward(Tensor hiddenStates, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var attended = _selfAttn.forward(_inputLayernorm.call(hiddenStates), cos, sin, mask, cache);
-        hiddenStates = hiddenStates + attended;
-        hiddenStates = hiddenStates + _mlp.call(_postAttentionLayernorm.call(hiddenStates));
-        return hiddenStates.MoveToOuterDisposeScope();
+        // Residuals are added into the blocks' new outputs (x + y == y + x bit for bit): no extra [B, T, hidden] tensors.
+        var attended = _selfAttn.forward(_inputLayernorm.call(hiddenStates), cos, sin, mask, cache).add_(hiddenStates);
+        return _mlp.call(_postAttentionLayernorm.call(attended)).add_(attended).MoveToOuterDisposeScope();
     }
 }

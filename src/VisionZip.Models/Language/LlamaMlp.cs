@@ -26,7 +26,8 @@ public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var gated = nn.functional.silu(_gateProj.call(input)) * _upProj.call(input); // [B, T, intermediate]
+        // silu(gate) * up computed in the gate projection's own (new) output: no further [B, T, intermediate] tensors.
+        var gated = nn.functional.silu(_gateProj.call(input), inplace: true).mul_(_upProj.call(input)); // [B, T, intermediate]
         return _downProj.call(gated).MoveToOuterDisposeScope();
     }
 }

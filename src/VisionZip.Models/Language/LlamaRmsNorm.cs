@@ -27,9 +27,11 @@ public sealed class LlamaRmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var inputType = input.dtype;
-        var hidden = input.to(ScalarType.Float32);
+        var hidden = input.to(ScalarType.Float32);                        // the input itself when already float32
         var variance = hidden.pow(2).mean([-1], keepdim: true);           // [..., 1]
-        hidden = hidden * torch.rsqrt(variance + _eps);
-        return (_weight * hidden.to(inputType)).MoveToOuterDisposeScope();
+        var normed = hidden.mul(variance.add_(_eps).rsqrt_());            // a new tensor: the input is never written
+        // weight * x == x * weight bit for bit; scaling in place saves a [..., hidden] tensor (to() of a float32 model's
+        // normed values returns them, also new).
+        return normed.to(inputType).mul_(_weight).MoveToOuterDisposeScope();
     }
 }

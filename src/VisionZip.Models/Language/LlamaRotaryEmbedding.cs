@@ -89,6 +89,7 @@ public sealed class LlamaRotaryEmbedding : nn.Module
         var first = input.narrow(-1, 0, half);
         var second = input.narrow(-1, half, half);
         var rotated = torch.cat([second.neg(), first], dim: -1); // rotate_half
-        return (input * cos + rotated * sin).MoveToOuterDisposeScope();
+        // input * cos + rotated * sin, the same operations in the same order, into two new tensors instead of four.
+        return input.mul(cos).add_(rotated.mul_(sin)).MoveToOuterDisposeScope();
     }
 }

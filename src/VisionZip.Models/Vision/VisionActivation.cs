@@ -51,10 +51,7 @@ public static class VisionActivations
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation"),
     };
 
-    // transformers QuickGELUActivation: x * sigmoid(1.702 * x)
-    private static Tensor QuickGelu(Tensor input)
-    {
-        using var scope = NewDisposeScope();
-        return (input * (input * 1.702).sigmoid()).MoveToOuterDisposeScope();
-    }
+    // transformers QuickGELUActivation: x * sigmoid(1.702 * x), the same operations in the same order, with one new
+    // tensor instead of three (fresh [N, I] buffers cost page faults that dominate this op on the CPU, in bfloat16 most).
+    private static Tensor QuickGelu(Tensor input) => input.mul(1.702).sigmoid_().mul_(input);
 }

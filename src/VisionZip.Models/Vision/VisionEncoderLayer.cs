@@ -31,8 +31,9 @@ public sealed class VisionEncoderLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates)
     {
         using var scope = NewDisposeScope();
-        var attended = hiddenStates + _selfAttn.call(_layerNorm1.call(hiddenStates));
-        return (attended + _mlp.call(_layerNorm2.call(attended))).MoveToOuterDisposeScope();
+        // Residuals are added into the fresh block outputs (no extra [B, N, D] tensors; x + y == y + x bit for bit).
+        var attended = _selfAttn.call(_layerNorm1.call(hiddenStates)).add_(hiddenStates);
+        return _mlp.call(_layerNorm2.call(attended)).add_(attended).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -43,8 +44,8 @@ public sealed class VisionEncoderLayer : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var (attention, statistic, metric) = _selfAttn.ForwardWithStatistics(_layerNorm1.call(hiddenStates), statistics);
-        var attended = hiddenStates + attention;
-        var output = attended + _mlp.call(_layerNorm2.call(attended));
+        var attended = attention.add_(hiddenStates);
+        var output = _mlp.call(_layerNorm2.call(attended)).add_(attended);
         return (output.MoveToOuterDisposeScope(), statistic?.MoveToOuterDisposeScope(), metric?.MoveToOuterDisposeScope());
     }
 }

@@ -14,6 +14,7 @@ public sealed class DecoderGeometryTests(RandomDecoders decoders) : IClassFixtur
     public static TheoryData<string> Names => new()
     {
         "llama-gqa-untied", "llama-headdim-tied-bias", "qwen2-gqa-tied", "mistral-mqa-window", "qwen2-window-from-layer-1",
+        "mistral-mha-window", "llama-mha",
     };
 
     [Theory]

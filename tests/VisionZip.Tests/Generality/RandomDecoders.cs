@@ -21,6 +21,12 @@ public sealed class RandomDecoders : IDisposable
         // Multi-query attention with a 5-token sliding window on every layer.
         Add("mistral-mqa-window", new RandomDecoderSpec("mistral", Vocab: 41, Hidden: 32, Intermediate: 48, Layers: 2, Heads: 4,
             KeyValueHeads: 1, SlidingWindow: 5));
+        // Multi-head attention (no grouping) with a 5-token window: an uncached prompt of up to 5 positions takes SDPA's
+        // causal flag, a longer one the windowed mask.
+        Add("mistral-mha-window", new RandomDecoderSpec("mistral", Vocab: 41, Hidden: 32, Intermediate: 48, Layers: 2, Heads: 4,
+            KeyValueHeads: 4, SlidingWindow: 5));
+        // Multi-head attention without a window (LLaVA-1.5's Vicuna): every uncached prompt takes SDPA's causal flag.
+        Add("llama-mha", new RandomDecoderSpec("llama", Vocab: 43, Hidden: 32, Intermediate: 40, Layers: 2, Heads: 4, KeyValueHeads: 4));
         // Qwen2 sliding window from layer 1 on (max_window_layers 1), untied.
         Add("qwen2-window-from-layer-1", new RandomDecoderSpec("qwen2", Vocab: 39, Hidden: 24, Intermediate: 40, Layers: 2, Heads: 3,
             KeyValueHeads: 1, SlidingWindow: 4, MaxWindowLayers: 1));
