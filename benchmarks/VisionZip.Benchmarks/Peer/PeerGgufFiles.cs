@@ -48,7 +48,7 @@ public static class PeerGgufFiles
         if (format != PeerFormat.LlamaBf16)
         {
             log($"quantising {bf16} -> {path}");
-            LlamaSharpNative.Configure();
+            _ = LlamaSharpNative.SystemInfo();   // loads the native library: the quantiser's own imports do not trigger it
             Build(path, temporary =>
             {
                 // quantizeOutputTensor: as llama-quantize does by default (Q4_K_M stores output.weight as Q6_K).
