@@ -17,7 +17,8 @@ namespace VisionZip.Runtime;
 /// When the original library loads, nothing is patched. Otherwise a copy with that one version
 /// requirement marked weak is written once to a cache directory (never the NuGet cache) and loaded
 /// ahead of TorchSharp. Thread-safe, idempotent and safe when several processes start at once.
-/// Set <c>VISIONZIP_NATIVE_SHIM=0</c> to disable it; <c>VISIONZIP_NATIVE_CACHE</c> picks the cache directory.
+/// It also sets libtorch's OpenMP wait policy to PASSIVE when the process has none (<see cref="OpenMpWaitPolicy"/>).
+/// Set <c>VISIONZIP_NATIVE_SHIM=0</c> to disable the shim; <c>VISIONZIP_NATIVE_CACHE</c> picks the cache directory.
 /// <para>
 /// It never takes the process down and never writes to the console. When the cache directory cannot be written
 /// (a service account whose HOME is read-only), the copy goes to a private temporary directory instead, deleted
@@ -128,6 +129,11 @@ public static class TorchRuntime
 
     private static void LoadOnce()
     {
+        if (OpenMpWaitPolicy.ApplyDefault())
+        {
+            Report($"OMP_WAIT_POLICY was unset: set to {OpenMpWaitPolicy.Default} before libtorch loads (see OpenMpWaitPolicy)");
+        }
+
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("VISIONZIP_NATIVE_SHIM") == "0")
         {
             return;
