@@ -18,7 +18,6 @@ public static class Program
     public static int Main(string[] args)
     {
         TorchRuntime.EnsureLoaded();
-        NativeMemoryReuse.Enable();   // what the visionzip tool does: large tensors reuse freed memory (see its remarks)
         switch (args.FirstOrDefault())
         {
             case "encoder-measure": return EncoderMeasurements.Run(args[1..]);

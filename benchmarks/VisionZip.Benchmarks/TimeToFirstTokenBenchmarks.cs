@@ -52,11 +52,11 @@ public class TimeToFirstTokenBenchmarks
     public void Setup()
     {
         TorchRuntime.EnsureLoaded();
-        NativeMemoryReuse.Enable();   // as the visionzip tool does
         string[] parts = Configuration.Split(' ');
         int layers = int.TryParse(Environment.GetEnvironmentVariable("VISIONZIP_BENCH_LLM_LAYERS"), CultureInfo.InvariantCulture, out int n) ? n : 2;
         string directory = SyntheticCheckpoint.Ensure(parts[0], layers);
         _model = VisionLanguageModel.Load(directory, DType, CPU, ModelParts.All, WeightQuantization.None);
+        NativeMemoryReuse.Enable();   // after loading, as the visionzip tool does
         _options = parts[1] == "vanilla"
             ? ImageEncodeOptions.Vanilla
             : new ImageEncodeOptions { Reducer = VisualTokenReducers.Create("visionzip", ZipBudget.Parse(parts[1])) };

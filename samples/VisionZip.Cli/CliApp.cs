@@ -78,7 +78,6 @@ internal static class CliApp
         try
         {
             TorchRuntime.EnsureLoaded();
-            NativeMemoryReuse.Enable();   // large tensors reuse freed memory instead of page-faulting fresh pages
         }
         finally
         {

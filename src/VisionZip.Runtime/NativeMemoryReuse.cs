@@ -16,9 +16,12 @@ namespace VisionZip.Runtime;
 /// (<c>M_TRIM_THRESHOLD</c> at its maximum) and extra arenas for threads created afterwards (<c>M_ARENA_MAX = 1</c>;
 /// a thread arena's heaps are at most 64 MB and are unmapped when empty): freed blocks stay in the process and serve
 /// the next tensors of the same sizes, so the resident set stays at its high-water mark instead of rising and falling
-/// on every call. Call it at startup, before other threads allocate. The same can be had without code by starting
+/// on every call. Call it once the model's weights are loaded, not before: while loading, transient tensors of many
+/// sizes interleave with the long-lived weights and fragment a heap that never gives memory back (a 7B model loaded
+/// with int8 quantisation grew to over 20 GB resident that way, against ~8 GB). After loading, a forward allocates
+/// the same sizes call after call and the freed blocks fit them. The same can be had without code by starting
 /// the process with <c>MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2147483647 MALLOC_ARENA_MAX=1</c>.
-/// It is process-wide, hence opt-in for a library: the <c>visionzip</c> tool and the benchmarks enable it.
+/// It is process-wide, hence opt-in for a library: the <c>visionzip</c> tool and the benchmarks enable it after loading.
 /// </remarks>
 public static class NativeMemoryReuse
 {

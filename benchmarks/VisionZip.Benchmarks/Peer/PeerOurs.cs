@@ -14,7 +14,14 @@ namespace VisionZip.Benchmarks.Peer;
 /// </summary>
 public sealed class PeerOurs(string checkpointDirectory, WeightQuantization quantization, int textTokens) : IDisposable
 {
-    private readonly VisionLanguageModel _model = VisionLanguageModel.Load(checkpointDirectory, ScalarType.BFloat16, CPU, ModelParts.All, quantization);
+    private readonly VisionLanguageModel _model = AfterLoading(VisionLanguageModel.Load(checkpointDirectory, ScalarType.BFloat16, CPU, ModelParts.All, quantization));
+
+    // As the visionzip tool does once the weights are loaded (see NativeMemoryReuse).
+    private static VisionLanguageModel AfterLoading(VisionLanguageModel model)
+    {
+        VisionZip.Runtime.NativeMemoryReuse.Enable();
+        return model;
+    }
     private long[]? _prompt;
 
     /// <summary>The loaded model.</summary>

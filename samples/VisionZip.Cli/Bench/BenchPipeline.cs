@@ -16,8 +16,8 @@ internal static class BenchPipeline
     public static int Run(CliContext context, BenchRequest request)
     {
         var quantization = request.Int8Weights ? WeightQuantization.Int8 : WeightQuantization.None;
-        using var model = context.Status("Loading model", () => ModelErrors.Wrap(request.Model,
-            () => VisionLanguageModel.Load(request.Model.Path, request.Compute.DType, request.Compute.Device, ModelParts.All, quantization)));
+        using var model = ModelLoader.AfterLoading(context.Status("Loading model", () => ModelErrors.Wrap(request.Model,
+            () => VisionLanguageModel.Load(request.Model.Path, request.Compute.DType, request.Compute.Device, ModelParts.All, quantization))));
         ModelLoader.AddAdapters(model, request.ProjectorAdapters);
         var configurations = new List<BenchConfiguration> { BenchConfiguration.Vanilla };
         foreach (var budget in request.Budgets)

@@ -79,7 +79,7 @@ internal sealed class ServeCommand
 
             serverOptions.Validate();
             clientOptions.Validate();
-            using var client = LoadClient(model, clientOptions);
+            using var client = Pipelines.ModelLoader.AfterLoading(LoadClient(model, clientOptions));
             var server = VisionZipServer.Create(client, serverOptions, logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
             server.StartAsync().GetAwaiter().GetResult();
             _context.Output.WriteLine($"serving '{client.ModelId}' on {server.Address} (POST /v1/chat/completions, GET /v1/models, GET /health); Ctrl+C stops");

@@ -12,7 +12,17 @@ internal static class ModelLoader
 {
     /// <summary>Loads any supported checkpoint through <see cref="VisionLanguageModel.Load"/>.</summary>
     public static VisionLanguageModel Load(ModelDirectory model, ComputeSettings compute, ModelParts parts = ModelParts.All) =>
-        ModelErrors.Wrap(model, () => VisionLanguageModel.Load(model.Path, compute.DType, compute.Device, parts));
+        AfterLoading(ModelErrors.Wrap(model, () => VisionLanguageModel.Load(model.Path, compute.DType, compute.Device, parts)));
+
+    /// <summary>
+    /// Once the weights are in memory, large tensors reuse freed memory instead of page-faulting fresh pages
+    /// (<see cref="VisionZip.Runtime.NativeMemoryReuse"/>; not before: loading would fragment a heap that keeps memory).
+    /// </summary>
+    public static T AfterLoading<T>(T loaded)
+    {
+        VisionZip.Runtime.NativeMemoryReuse.Enable();
+        return loaded;
+    }
 
     /// <summary>Adds every <c>--projector-adapter</c> to the loaded model; a refused adapter names the option and the file.</summary>
     public static void AddAdapters(VisionLanguageModel model, IReadOnlyList<string>? paths)
