@@ -250,7 +250,10 @@ public sealed class CliErrorTests
         using var temp = new TempDirectory();
         CliResult result = CliRunner.Run("encode", "--model", temp.File("none"), "--image", Photo, "--out", temp.File("t.safetensors"), "--verbose");
         Assert.NotEqual(0, result.ExitCode);
-        Assert.StartsWith("visionzip: error: ", result.ErrorLines[0]);
+        // --verbose first lists the runtime's notes (e.g. the OpenMP wait policy it set), then the error.
+        var lines = result.ErrorLines.SkipWhile(line => line.StartsWith("visionzip: note: ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(lines);
+        Assert.StartsWith("visionzip: error: ", lines[0]);
         Assert.Contains(result.ErrorLines, line => line.StartsWith("at ", StringComparison.Ordinal));
     }
 
