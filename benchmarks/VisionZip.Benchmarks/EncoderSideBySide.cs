@@ -3,6 +3,7 @@ using System.Globalization;
 using VisionZip.Models.Performance;
 using VisionZip.Models.Vision;
 using static TorchSharp.torch;
+using static VisionZip.Benchmarks.CallTiming;
 
 namespace VisionZip.Benchmarks;
 
@@ -127,22 +128,5 @@ public static class EncoderSideBySide
         var intermediate = Linear(normed2, "mlp.fc1");
         var activated = intermediate * (intermediate * 1.702).sigmoid();
         return (attended + Linear(activated, "mlp.fc2")).MoveToOuterDisposeScope();
-    }
-
-    private static double Time(Func<Tensor> run) => TimeBoth(run).WallMs;
-
-    // Wall and process CPU milliseconds of one call.
-    private static (double WallMs, double CpuMs) TimeBoth(Func<Tensor> run)
-    {
-        double cpu = ProcessCpuTime.Seconds();
-        long start = Stopwatch.GetTimestamp();
-        run().Dispose();
-        return (Stopwatch.GetElapsedTime(start).TotalMilliseconds, (ProcessCpuTime.Seconds() - cpu) * 1e3);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted[sorted.Length / 2];
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using VisionZip.Models.Language;
 using static TorchSharp.torch;
+using static VisionZip.Benchmarks.CallTiming;
 
 namespace VisionZip.Benchmarks;
 
@@ -199,22 +200,5 @@ public static class PrefillSideBySide
         long half = input.shape[^1] / 2;
         var rotated = cat([input.narrow(-1, half, half).neg(), input.narrow(-1, 0, half)], -1);
         return (input * cos + rotated * sin).MoveToOuterDisposeScope();
-    }
-
-    private static double Time(Func<Tensor> run) => TimeBoth(run).WallMs;
-
-    // Wall and process CPU milliseconds of one call.
-    private static (double WallMs, double CpuMs) TimeBoth(Func<Tensor> run)
-    {
-        double cpu = ProcessCpuTime.Seconds();
-        long start = Stopwatch.GetTimestamp();
-        run().Dispose();
-        return (Stopwatch.GetElapsedTime(start).TotalMilliseconds, (ProcessCpuTime.Seconds() - cpu) * 1e3);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted[sorted.Length / 2];
     }
 }
