@@ -18,6 +18,16 @@ internal static class CallTiming
         return (Stopwatch.GetElapsedTime(start).TotalMilliseconds, (ProcessCpuTime.Seconds() - cpu) * 1e3);
     }
 
+    /// <summary>
+    /// The matmul probe run three times: its rate from the fastest wall time (as MachineLimits measures it) and its
+    /// rate per CPU second from the sum, in GFLOP/s.
+    /// </summary>
+    public static (double Rate, double CpuRate) ProbeRates(Tensor left, Tensor right, double probeFlops)
+    {
+        var probes = Enumerable.Range(0, 3).Select(_ => TimeBoth(() => left.matmul(right))).ToArray();
+        return (probeFlops / probes.Min(p => p.WallMs) / 1e6, 3 * probeFlops / probes.Sum(p => p.CpuMs) / 1e6);
+    }
+
     /// <summary>The middle value (upper middle for an even count).</summary>
     public static double Median(List<double> values)
     {

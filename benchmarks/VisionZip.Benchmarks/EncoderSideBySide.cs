@@ -67,10 +67,7 @@ public static class EncoderSideBySide
         var probeRates = new List<double>();
         for (int round = 0; round < rounds; round++)
         {
-            // The probe three times: its rate from the fastest wall time (as MachineLimits), per CPU second from the sum.
-            var probes = Enumerable.Range(0, 3).Select(_ => TimeBoth(() => left.matmul(right))).ToArray();
-            double probeRate = probeFlops / probes.Min(p => p.WallMs) / 1e6;
-            double probeCpuRate = 3 * probeFlops / probes.Sum(p => p.CpuMs) / 1e6;
+            var (probeRate, probeCpuRate) = ProbeRates(left, right, probeFlops);
             probeRates.Add(probeRate);
             (double WallMs, double CpuMs) x, y;
             if (round % 2 == 0)

@@ -75,9 +75,7 @@ public static class PrefillSideBySide
         var probeRates = new List<double>();
         for (int round = 0; round < rounds; round++)
         {
-            var probes = Enumerable.Range(0, 3).Select(_ => TimeBoth(() => left.matmul(right))).ToArray();
-            double probeRate = probeFlops / probes.Min(p => p.WallMs) / 1e6;
-            double probeCpuRate = 3 * probeFlops / probes.Sum(p => p.CpuMs) / 1e6;
+            var (probeRate, probeCpuRate) = ProbeRates(left, right, probeFlops);
             probeRates.Add(probeRate);
             var cases = Lengths.SelectMany((t, i) => new (string Name, long T, Func<Tensor> Run)[]
             {
