@@ -60,7 +60,7 @@ public class TimeToFirstTokenBenchmarks
         _options = parts[1] == "vanilla"
             ? ImageEncodeOptions.Vanilla
             : new ImageEncodeOptions { Reducer = VisualTokenReducers.Create("visionzip", ZipBudget.Parse(parts[1])) };
-        _prompt = PromptIds(_model);
+        _prompt = Peer.PeerPrompt.WithImage(_model, TextTokens);
         _photo = RepositoryPaths.DemoPhoto();
         Console.WriteLine($"// {Configuration}: {layers} LLM layers, {DType}, torch threads {get_num_threads()}");
     }
@@ -77,21 +77,5 @@ public class TimeToFirstTokenBenchmarks
         using var cache = _model.LanguageModel.CreateCache(_prompt.Length - 1 + encoded.TokenCount + 1);
         using var result = _model.Prefill(_prompt, [encoded], cache);
         return result.Logits.argmax(-1).item<long>();
-    }
-
-    // BOS, text ids and one image placeholder (a synthetic checkpoint has no tokenizer), as visionzip bench builds it.
-    private static long[] PromptIds(VisionLanguageModel model)
-    {
-        long image = model.Config.ImageTokenIndex;
-        var ids = new long[TextTokens];
-        ids[0] = 1;
-        for (int i = 1; i < TextTokens; i++)
-        {
-            long id = 100 + (i * 7919L % 31800);
-            ids[i] = id == image ? id + 1 : id;
-        }
-
-        ids[TextTokens / 5] = image;
-        return model.PreparePrompt(null, 1, inputIds: ids);
     }
 }

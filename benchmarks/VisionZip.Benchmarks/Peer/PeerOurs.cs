@@ -30,7 +30,7 @@ public sealed class PeerOurs(string checkpointDirectory, WeightQuantization quan
     /// <summary>One answer: <paramref name="imagePath"/> encoded with <paramref name="options"/>, then <paramref name="decodeTokens"/> steps.</summary>
     public PeerSample Run(string imagePath, ImageEncodeOptions options, int decodeTokens)
     {
-        _prompt ??= PromptIds(_model, textTokens);
+        _prompt ??= PeerPrompt.WithImage(_model, textTokens);
         long start = Stopwatch.GetTimestamp();
         RgbImage image = ImageDecoder.Load(imagePath);
         using var encoded = _model.EncodeImage(image, options);
@@ -65,15 +65,5 @@ public sealed class PeerOurs(string checkpointDirectory, WeightQuantization quan
         using var noGrad = no_grad();
         var logits = languageModel.Forward(tensor(new[] { token }).view(1, 1), cache);
         return logits.argmax(-1).item<long>();
-    }
-
-    // BOS, then text ids with one image placeholder after the first fifth: textTokens ids in all (a synthetic
-    // checkpoint has no tokenizer; ids do not change the cost).
-    private static long[] PromptIds(VisionLanguageModel model, int textTokens)
-    {
-        long image = model.Config.ImageTokenIndex;
-        var ids = PeerPrompt.Ids(textTokens, model.LanguageModel.Config.VocabSize).Select(id => (long)id).ToArray();
-        ids[Math.Max(1, textTokens / 5)] = image;
-        return model.PreparePrompt(null, 1, inputIds: ids);
     }
 }

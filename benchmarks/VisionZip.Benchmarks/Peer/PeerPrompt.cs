@@ -1,3 +1,5 @@
+using VisionZip.Models;
+
 namespace VisionZip.Benchmarks.Peer;
 
 /// <summary>The token ids both sides prefill: BOS then deterministic ids past the specials and byte tokens.</summary>
@@ -15,5 +17,16 @@ public static class PeerPrompt
         }
 
         return ids;
+    }
+
+    /// <summary>
+    /// The prompt of a LLaVA checkpoint without a tokenizer: <see cref="Ids"/> with one image placeholder after the
+    /// first fifth (<paramref name="textTokens"/> ids in all; ids do not change the cost), prepared by the facade.
+    /// </summary>
+    public static long[] WithImage(VisionLanguageModel model, int textTokens)
+    {
+        var ids = Ids(textTokens, model.LanguageModel.Config.VocabSize).Select(id => (long)id).ToArray();
+        ids[Math.Max(1, textTokens / 5)] = model.Config.ImageTokenIndex;
+        return model.PreparePrompt(null, 1, inputIds: ids);
     }
 }
