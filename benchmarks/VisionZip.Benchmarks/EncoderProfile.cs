@@ -68,6 +68,7 @@ public static class EncoderProfile
         var gateUp = Random(22016, 4096);
         using var tower = VisionTower.CreateRandom(VisionConfig.ClipVitLarge336, dtype: dtype, seed: 3);
         var layer = tower.Transformer.Encoder.Layers[0];
+        Runtime.NativeMemoryReuse.Enable();   // after loading, as the visionzip tool does: fresh pages cost ~3 ms per MB on this VM
 
         double Mm(long m, long kk, long n) => 2.0 * m * kk * n;
         var ops = new (string Name, double Flops, Func<Tensor> Run)[]

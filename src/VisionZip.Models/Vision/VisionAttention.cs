@@ -9,7 +9,7 @@ namespace VisionZip.Models.Vision;
 /// <c>SiglipAttention</c>: identical), HF names <c>q_proj</c>, <c>k_proj</c>, <c>v_proj</c>, <c>out_proj</c>, all with bias.
 /// </summary>
 /// <remarks>
-/// <see cref="forward"/> uses <c>scaled_dot_product_attention</c> and never materialises the attention map.
+/// <see cref="forward"/> computes the attention through <see cref="EncoderSelfAttention"/> (the kernel per dtype and device).
 /// <see cref="ForwardWithStatistics"/> additionally returns the one attention statistic VisionZip reads and the
 /// head-averaged keys.
 /// </remarks>
@@ -55,7 +55,7 @@ public sealed class VisionAttention : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var (query, key, value) = Project(hiddenStates);                                 // [B, H, N, Dh] each
-        var context = nn.functional.scaled_dot_product_attention(query, key, value);    // [B, H, N, Dh]
+        var context = EncoderSelfAttention.Compute(query, key, value, _scale);          // [B, H, N, Dh]
         return Merge(context, hiddenStates).MoveToOuterDisposeScope();                  // [B, N, D]
     }
 
@@ -71,7 +71,7 @@ public sealed class VisionAttention : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var (query, key, value) = Project(hiddenStates);                                 // [B, H, N, Dh] each
-        var context = nn.functional.scaled_dot_product_attention(query, key, value);
+        var context = EncoderSelfAttention.Compute(query, key, value, _scale);
         var output = Merge(context, hiddenStates);                                      // [B, N, D]
 
         Tensor? metric = null;
