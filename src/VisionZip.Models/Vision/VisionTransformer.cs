@@ -11,8 +11,9 @@ namespace VisionZip.Models.Vision;
 /// </summary>
 /// <remarks>
 /// Layer indices follow transformers' <c>hidden_states</c> (length L + 1): 0 = embeddings, k = output of
-/// <c>layers[k-1]</c>, negative = from the end. Forwards run no layer beyond the one asked for, use
-/// <c>scaled_dot_product_attention</c> and run under <c>no_grad</c>; they hold no state and may run concurrently.
+/// <c>layers[k-1]</c>, negative = from the end. Forwards run no layer beyond the one asked for, never materialise a
+/// whole attention map (<see cref="EncoderSelfAttention"/>) and run under <c>no_grad</c>; they hold no state and may run
+/// concurrently.
 /// Dispose to free the weights.
 /// </remarks>
 public abstract class VisionTransformer : nn.Module
