@@ -19,9 +19,9 @@ public sealed record MachineLimits(IReadOnlyDictionary<string, double> MatmulGfl
     /// (<see cref="MemoryBandwidth"/>, allocated for the call and freed after it).
     /// </summary>
     /// <remarks>
-    /// Takes about two seconds on two cores (the float32 products dominate). On a shared machine the figures follow
-    /// the load of the moment; a benchmark that compares stages with them measures them again next to each round of
-    /// its runs (as <c>visionzip bench</c> does) rather than once.
+    /// Takes a few seconds on two cores (the float32 products and page-faulting the fresh bandwidth buffer dominate).
+    /// On a shared machine the figures follow the load of the moment; a benchmark that compares stages with them
+    /// measures them again next to each round of its runs (as <c>visionzip bench</c> does) rather than once.
     /// </remarks>
     /// <param name="m">Rows of the left operand (the tokens of a prefill).</param>
     /// <param name="k">Inner dimension (the model width).</param>
