@@ -46,9 +46,8 @@ internal static class BenchPipeline
         {
             bool timed = round >= request.Warmup;
             context.Error.WriteLine($"bench: round {round + 1} of {rounds}{(timed ? "" : " (warm-up)")}");
-            for (int k = 0; k < units; k++)
+            foreach (int index in BenchRotation.Order(units, round))   // nothing always runs first or right after the probe
             {
-                int index = (k + round) % units;   // rotate the order so nothing always runs first or right after the probe
                 if (index == configurations.Count)
                 {
                     var limits = MachineLimits.Measure(bandwidthPasses: LimitBandwidthPasses);
