@@ -7,12 +7,15 @@ using VisionZip.Models.Performance;
 namespace VisionZip.Cli.Bench;
 
 /// <summary>
-/// <c>bench</c>: load once, measure the machine's limits, warm up, then time every configuration once per round in a
-/// rotating order (so a load spike hits all of them alike), and report medians, spreads, speedups against the FLOP
-/// model and fractions of the limits.
+/// <c>bench</c>: load once, warm up, then time every configuration once per round in a rotating order (so a load spike
+/// hits all of them alike), with the machine's limits measured again in every round as one more unit of the rotation,
+/// and report medians, spreads, speedups against the FLOP model, and each run's fractions of its own round's limits.
 /// </summary>
 internal static class BenchPipeline
 {
+    // Best of 8 passes over 512 MiB (~10 ms each): one pass preempted by another process does not set the round's figure.
+    private const int LimitBandwidthPasses = 8;
+
     public static int Run(CliContext context, BenchRequest request)
     {
         var quantization = request.Int8Weights ? WeightQuantization.Int8 : WeightQuantization.None;
@@ -34,17 +37,30 @@ internal static class BenchPipeline
             }
         }
 
-        var limits = request.MeasureLimits ? context.Status("Measuring matmul throughput and memory bandwidth", () => MachineLimits.Measure()) : null;
         var runner = new BenchRunner(model, request);
         var samples = configurations.Select(_ => new List<BenchSample>()).ToArray();
+        var limitsPerRound = new List<MachineLimits>();
+        int units = configurations.Count + (request.MeasureLimits ? 1 : 0);   // the limits probe is one more unit of the rotation
         int rounds = request.Warmup + request.Runs;
         for (int round = 0; round < rounds; round++)
         {
             bool timed = round >= request.Warmup;
             context.Error.WriteLine($"bench: round {round + 1} of {rounds}{(timed ? "" : " (warm-up)")}");
-            for (int k = 0; k < configurations.Count; k++)
+            foreach (int index in BenchRotation.Order(units, round))   // nothing always runs first or right after the probe
             {
-                int index = (k + round) % configurations.Count;   // rotate the order so no configuration always runs first
+                if (index == configurations.Count)
+                {
+                    var limits = MachineLimits.Measure(bandwidthPasses: LimitBandwidthPasses);
+                    context.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"bench: limits this round: matmul {string.Join(", ", limits.MatmulGflops.Select(p => $"{p.Key} {p.Value:F0}"))} GFLOP/s; read bandwidth {limits.BandwidthGbs:F1} GB/s"));
+                    if (timed)
+                    {
+                        limitsPerRound.Add(limits);
+                    }
+
+                    continue;
+                }
+
                 var sample = runner.Run(configurations[index].Options);
                 if (timed)
                 {
@@ -57,7 +73,7 @@ internal static class BenchPipeline
         string description = request.Synthetic is { } name
             ? $"synthetic {name} ({model.LanguageModel.Config.NumHiddenLayers} LLM layers)"
             : Path.GetFileName(Path.TrimEndingDirectorySeparator(model.Directory));
-        var report = new BenchReport(request, description, geometry, limits,
+        var report = new BenchReport(request, description, geometry, request.MeasureLimits ? new RoundLimits(limitsPerRound) : null,
             [.. configurations.Select((c, i) => (c, (IReadOnlyList<BenchSample>)samples[i]))]);
         if (request.PlotPath is { } plot)
         {

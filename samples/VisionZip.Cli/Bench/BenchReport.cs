@@ -6,19 +6,20 @@ namespace VisionZip.Cli.Bench;
 
 /// <summary>
 /// The figures of a bench run: per configuration the median and spread of every stage, the measured speedup of time to
-/// first token over vanilla next to the FLOP model's bound, and each stage as a fraction of the machine's limits.
+/// first token over vanilla next to the FLOP model's bound, and each stage as a fraction of the machine's limits: every
+/// run against the limits of its own round, then the median over the rounds.
 /// </summary>
 internal sealed class BenchReport
 {
     private readonly BenchRequest _request;
     private readonly string _model;
     private readonly VlmGeometry _geometry;
-    private readonly MachineLimits? _limits;
+    private readonly RoundLimits? _limits;
     private readonly string _dtypeName;
     private readonly int _weightBytes;
     private readonly int _kvElementSize;
 
-    public BenchReport(BenchRequest request, string modelDescription, VlmGeometry geometry, MachineLimits? limits,
+    public BenchReport(BenchRequest request, string modelDescription, VlmGeometry geometry, RoundLimits? limits,
         IReadOnlyList<(BenchConfiguration Configuration, IReadOnlyList<BenchSample> Samples)> results)
     {
         _request = request;
@@ -87,8 +88,9 @@ internal sealed class BenchReport
                     ["projector"] = prefill.Projector,
                     ["decoder"] = prefill.Decoder + prefill.Logits,
                 },
-                ["decode_bytes_per_token"] = CostModel.DecodeBytesPerToken(_geometry, row.Workload, _weightBytes, _kvElementSize),
+                ["decode_bytes_per_token"] = DecodeBytesPerStep(row.Workload),
                 ["fractions"] = Fractions(row, prefill),
+                ["fractions_per_round"] = FractionsPerRound(row, prefill),
             };
             if (!ReferenceEquals(row, vanilla))
             {
@@ -136,37 +138,45 @@ internal sealed class BenchReport
                 ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
                 ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
             },
-            ["limits"] = _limits is null ? null : new JsonObject
-            {
-                ["matmul_gflops"] = new JsonObject(_limits.MatmulGflops.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Number(p.Value)))),
-                ["matmul_shape"] = _limits.MatmulShape,
-                ["bandwidth_gbs"] = Number(_limits.BandwidthGbs),
-            },
+            ["limits"] = _limits is null ? null : LimitsJson(_limits.Median),
+            ["limits_per_round"] = _limits is null ? null : new JsonArray([.. _limits.PerRound.Select(LimitsJson)]),
             ["runs"] = runs,
         };
     }
 
-    // Achieved throughput of the encoder and the prefill over this dtype's matmul, and decode bytes over the bandwidth.
-    private JsonObject? Fractions(BenchRow row, PrefillCost prefill)
+    private static JsonObject LimitsJson(MachineLimits limits) => new()
     {
-        if (_limits is null || !_limits.MatmulGflops.TryGetValue(_dtypeName, out double peak))
-        {
-            return null;
-        }
+        ["matmul_gflops"] = new JsonObject(limits.MatmulGflops.Select(p => KeyValuePair.Create(p.Key, Number(p.Value)))),
+        ["matmul_shape"] = limits.MatmulShape,
+        ["bandwidth_gbs"] = Number(limits.BandwidthGbs),
+    };
 
-        double encoderGflops = prefill.Encoder / 1e6 / row.Encoder.Median;
-        double prefillGflops = (prefill.Decoder + prefill.Logits) / 1e6 / row.Prefill.Median;
-        double decodeGbs = CostModel.DecodeBytesPerToken(_geometry, row.Workload, _weightBytes, _kvElementSize) / 1e6 / row.Decode.Median;
-        return new JsonObject
-        {
-            ["encoder_gflops"] = Number(encoderGflops),
-            ["encoder_of_matmul"] = Number(encoderGflops / peak),
-            ["prefill_gflops"] = Number(prefillGflops),
-            ["prefill_of_matmul"] = Number(prefillGflops / peak),
-            ["decode_gbs"] = Number(decodeGbs),
-            ["decode_of_bandwidth"] = Number(decodeGbs / _limits.BandwidthGbs),
-        };
-    }
+    // Bytes a step reads at mid-decode (the KV cache holds the prompt and half the steps), the mean over the timed steps.
+    private double DecodeBytesPerStep(Workload workload) =>
+        _geometry.Decoder.DecodeBytesPerToken(workload.PromptTokens + _request.DecodeTokens / 2, _weightBytes, _kvElementSize);
+
+    // Each run's stages against the limits of the round it ran in (null without limits or without this dtype's probe).
+    private IReadOnlyList<StageFractions>? PerRound(BenchRow row, PrefillCost prefill) =>
+        _limits is null || !_limits.Median.MatmulGflops.ContainsKey(_dtypeName)
+            ? null
+            : StageFractions.PerRound(new StageWork(prefill.Encoder, prefill.Decoder + prefill.Logits, DecodeBytesPerStep(row.Workload)), row.Samples, _limits, _dtypeName);
+
+    // The median over the rounds of each run's fractions of its own round's limits.
+    private JsonObject? Fractions(BenchRow row, PrefillCost prefill) =>
+        PerRound(row, prefill) is { } rounds ? FractionsJson(StageFractions.Median(rounds)) : null;
+
+    private JsonArray? FractionsPerRound(BenchRow row, PrefillCost prefill) =>
+        PerRound(row, prefill) is { } rounds ? new JsonArray([.. rounds.Select(FractionsJson)]) : null;
+
+    private static JsonObject FractionsJson(StageFractions f) => new()
+    {
+        ["encoder_gflops"] = Number(f.EncoderGflops),
+        ["encoder_of_matmul"] = Number(f.EncoderOfMatmul),
+        ["prefill_gflops"] = Number(f.PrefillGflops),
+        ["prefill_of_matmul"] = Number(f.PrefillOfMatmul),
+        ["decode_gbs"] = Number(f.DecodeGbs),
+        ["decode_of_bandwidth"] = Number(f.DecodeOfBandwidth),
+    };
 
     /// <summary>Plain-text tables (markdown) for the terminal.</summary>
     public void WriteTables(TextWriter output)
@@ -176,7 +186,16 @@ internal sealed class BenchReport
         output.WriteLine($"model: {_model}; {_dtypeName}{(_request.Int8Weights ? " + int8 weights" : "")}; {_request.Runs} runs after {_request.Warmup} warm-up; image {Path.GetFileName(_request.ImagePath)}");
         if (_limits is not null)
         {
-            output.WriteLine(string.Create(c, $"limits: matmul {_limits.MatmulShape}: fp32 {_limits.MatmulGflops["fp32"]:F0} GFLOP/s, bf16 {_limits.MatmulGflops["bf16"]:F0} GFLOP/s; read bandwidth {_limits.BandwidthGbs:F1} GB/s"));
+            var median = _limits.Median;
+            string Rate(string dtype)
+            {
+                var spread = _limits.Spread(l => l.MatmulGflops[dtype]);
+                return string.Create(c, $"{dtype} {median.MatmulGflops[dtype]:F0} ({spread.Min:F0}-{spread.Max:F0})");
+            }
+
+            var bandwidth = _limits.Spread(l => l.BandwidthGbs);
+            output.WriteLine(string.Create(c,
+                $"limits, measured in each of the {_limits.PerRound.Count} rounds (median, min-max): matmul {median.MatmulShape}: {string.Join(", ", median.MatmulGflops.Keys.Select(Rate))} GFLOP/s; read bandwidth {median.BandwidthGbs:F1} ({bandwidth.Min:F1}-{bandwidth.Max:F1}) GB/s"));
         }
 
         output.WriteLine();
@@ -192,10 +211,12 @@ internal sealed class BenchReport
                 $"| {row.Configuration.Label} | {row.Workload.VisualTokens} | {row.Workload.PromptTokens} | {row.Preprocess.Median:F1} | {row.Encoder.Median:F1} | {row.Reduce.Median:F2} | {row.Projector.Median:F1} | {row.Prefill.Median:F1} | {row.Ttft.Median:F1} ({row.Ttft.Min:F0}-{row.Ttft.Max:F0}) | {row.Decode.Median:F1} | {row.Samples[^1].KvBytes / 1e6:F1} | {speedup} |"));
         }
 
-        if (_limits is not null)
+        if (_limits is not null && runs.Count > 0 && runs[0]!["fractions"] is not null)
         {
             output.WriteLine();
-            output.WriteLine("| configuration | encoder GFLOP/s (of matmul) | prefill GFLOP/s (of matmul) | decode GB/s (of bandwidth) |");
+            output.WriteLine("Each run against the limits measured in its own round; median over the rounds:");
+            output.WriteLine();
+            output.WriteLine($"| configuration | encoder GFLOP/s (of {_dtypeName} matmul) | prefill GFLOP/s (of {_dtypeName} matmul) | decode GB/s (of bandwidth) |");
             output.WriteLine("| --- | ---: | ---: | ---: |");
             for (int i = 0; i < Rows.Count; i++)
             {

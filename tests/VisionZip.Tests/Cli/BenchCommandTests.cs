@@ -26,6 +26,8 @@ public sealed class BenchCommandTests
         Assert.True(result.ExitCode == 0, result.ToString());
         var json = JsonNode.Parse(result.Output)!.AsObject();
         Assert.Null(json["limits"]);
+        Assert.Null(json["limits_per_round"]);
+        Assert.DoesNotContain("limits this round", result.Error, StringComparison.Ordinal);
         var runs = json["runs"]!.AsArray().Select(r => r!.AsObject()).ToList();
         Assert.Equal(["vanilla", "visionzip 8+2", "visionzip 16+4"], runs.Select(r => (string)r["configuration"]!));
         if (vanillaTokens > 0)
@@ -83,12 +85,33 @@ public sealed class BenchCommandTests
         Assert.True((double)fractions["prefill_of_matmul"]! > 0);
         Assert.True((double)fractions["decode_of_bandwidth"]! > 0);
 
+        // Limits are measured in every timed round (one here): the reported limits are their medians, and each run's
+        // fractions are its rates over its round's readings of the compute dtype (bf16) and the bandwidth.
+        var perRound = json["limits_per_round"]!.AsArray();
+        Assert.Single(perRound);
+        Assert.Equal((double)limits["bandwidth_gbs"]!, (double)perRound[0]!["bandwidth_gbs"]!);
+        Assert.Equal((double)limits["matmul_gflops"]!["bf16"]!, (double)perRound[0]!["matmul_gflops"]!["bf16"]!);
+        foreach (var run in json["runs"]!.AsArray())
+        {
+            var rounds = run!["fractions_per_round"]!.AsArray();
+            Assert.Single(rounds);
+            var round = rounds[0]!;
+            // Four decimals in the JSON: the quotient of rounded numbers agrees to about 1e-4 relative.
+            AssertClose((double)round["prefill_gflops"]! / (double)perRound[0]!["matmul_gflops"]!["bf16"]!, (double)round["prefill_of_matmul"]!);
+            AssertClose((double)round["encoder_gflops"]! / (double)perRound[0]!["matmul_gflops"]!["bf16"]!, (double)round["encoder_of_matmul"]!);
+            AssertClose((double)round["decode_gbs"]! / (double)perRound[0]!["bandwidth_gbs"]!, (double)round["decode_of_bandwidth"]!);
+            Assert.Equal((double)round["decode_of_bandwidth"]!, (double)run["fractions"]!["decode_of_bandwidth"]!);   // the median of one
+        }
+
         byte[] signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
         foreach (var file in new[] { plot, directory.File("bench-stages.png") })
         {
             Assert.Equal(signature, File.ReadAllBytes(file).Take(8));
         }
     }
+
+    private static void AssertClose(double expected, double actual) =>
+        Assert.True(Math.Abs(expected - actual) <= 1e-4 + 1e-3 * Math.Abs(expected), $"expected {expected}, got {actual}");
 
     [Theory]
     [InlineData("--synthetic|llava-9b", "llava-1.5-7b")]
@@ -112,6 +135,6 @@ public sealed class BenchCommandTests
         });
         var result = CliRunner.Run(["bench", .. args]);
         CliRunner.AssertOneLineError(result, mention);
-        Assert.DoesNotContain("round", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("bench: round", result.Error, StringComparison.Ordinal);   // no round started (the message names paths, which may contain "round")
     }
 }
