@@ -28,10 +28,6 @@ internal static class CallTiming
         return (probeFlops / probes.Min(p => p.WallMs) / 1e6, 3 * probeFlops / probes.Sum(p => p.CpuMs) / 1e6);
     }
 
-    /// <summary>The middle value (upper middle for an even count).</summary>
-    public static double Median(List<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted[sorted.Length / 2];
-    }
+    /// <summary>The median: the middle value, or the mean of the two middle values for an even count.</summary>
+    public static double Median(List<double> values) => Peer.PeerStats.Median(values);
 }
