@@ -49,7 +49,7 @@ public sealed class PeerOurs(string checkpointDirectory, WeightQuantization quan
         start = Stopwatch.GetTimestamp();
         for (int i = 0; i < decodeTokens; i++)
         {
-            next = Step(_model.LanguageModel, cache, next);
+            next = _model.LanguageModel.NextGreedyToken(next, cache);
         }
 
         double decode = Stopwatch.GetElapsedTime(start).TotalMilliseconds / Math.Max(1, decodeTokens);
@@ -58,12 +58,4 @@ public sealed class PeerOurs(string checkpointDirectory, WeightQuantization quan
 
     /// <inheritdoc />
     public void Dispose() => _model.Dispose();
-
-    private static long Step(LlamaForCausalLM languageModel, KvCache cache, long token)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var logits = languageModel.Forward(tensor(new[] { token }).view(1, 1), cache);
-        return logits.argmax(-1).item<long>();
-    }
 }

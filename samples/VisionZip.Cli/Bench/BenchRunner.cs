@@ -53,7 +53,7 @@ internal sealed class BenchRunner(VisionLanguageModel model, BenchRequest reques
             start = Stopwatch.GetTimestamp();
             for (int i = 0; i < request.DecodeTokens; i++)
             {
-                next = Step(model.LanguageModel, cache, next);
+                next = model.LanguageModel.NextGreedyToken(next, cache);
             }
 
             decode = Stopwatch.GetElapsedTime(start).TotalMilliseconds / request.DecodeTokens;
@@ -62,14 +62,6 @@ internal sealed class BenchRunner(VisionLanguageModel model, BenchRequest reques
         return new BenchSample(decodeImage, stats.Preprocess.TotalMilliseconds, stats.Vision.TotalMilliseconds, stats.Zip.TotalMilliseconds,
             stats.Projector.TotalMilliseconds, prefill, firstToken, decode, encoded.Tiles, encoded.TokenCount, prefilled, kvBytes,
             PeakMemory.PeakResidentBytes());
-    }
-
-    private static long Step(LlamaForCausalLM languageModel, KvCache cache, long token)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var logits = languageModel.Forward(tensor(new[] { token }).view(1, 1), cache);
-        return logits.argmax(-1).item<long>();
     }
 
     // The checkpoint's chat template around a fixed question when it has a tokenizer; otherwise BOS, text ids and one

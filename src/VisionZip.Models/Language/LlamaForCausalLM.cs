@@ -244,6 +244,22 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
         return Run(embeddings, cache, logits).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// One greedy decode step of a single sequence: runs <paramref name="token"/> after the cached positions and returns
+    /// the id with the highest logit (the first on ties, as <c>argmax</c>). The cache grows by one position.
+    /// </summary>
+    /// <param name="token">The last generated (or prompt) token id.</param>
+    /// <param name="cache">The sequence's KV cache, batch 1.</param>
+    /// <returns>The next token id.</returns>
+    /// <exception cref="ArgumentException">A bad id, or the cache is already at <see cref="ContextLength"/>.</exception>
+    public long NextGreedyToken(long token, KvCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        using var scope = NewDisposeScope();
+        using var ids = tensor(new[] { token }, device: Device).view(1, 1);
+        return Forward(ids, cache).argmax(-1).item<long>();
+    }
+
     /// <summary>Runs input embeddings after the cached positions (positions continue from the cache length).</summary>
     /// <param name="inputsEmbeds">[B, T, hidden]; converted to <see cref="DType"/> and moved to <see cref="Device"/>.</param>
     /// <param name="cache">Receives the new keys and values; null runs the input on its own.</param>

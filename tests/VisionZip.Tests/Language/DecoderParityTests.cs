@@ -93,6 +93,32 @@ public abstract class DecoderParityTests
     }
 
     [Fact]
+    public void NextGreedyToken_continues_each_sequence_as_the_goldens()
+    {
+        using var fixture = new DecoderFixture(folder);
+        using var scope = NewDisposeScope();
+        var golden = fixture.Read("greedy_tokens");                                    // [B, steps]
+        var inputIds = fixture.Read("input_ids");                                      // [B, T]
+        for (long row = 0; row < golden.shape[0]; row++)
+        {
+            using var cache = fixture.Model.CreateCache();
+            long next = fixture.Model.Forward(inputIds.narrow(0, row, 1), cache).argmax(-1).item<long>();
+            var tokens = new List<long> { next };
+            while (tokens.Count < golden.shape[1])
+            {
+                long length = cache.Length;
+                next = fixture.Model.NextGreedyToken(next, cache);
+                Assert.Equal(length + 1, cache.Length);
+                tokens.Add(next);
+            }
+
+            Assert.Equal(golden[row].data<long>().ToArray(), tokens.ToArray());
+        }
+
+        Assert.Throws<ArgumentNullException>(() => fixture.Model.NextGreedyToken(1, null!));
+    }
+
+    [Fact]
     public void Input_embeddings_give_the_same_logits_as_ids()
     {
         using var fixture = new DecoderFixture(folder);
