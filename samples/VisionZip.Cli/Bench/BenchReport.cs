@@ -71,6 +71,7 @@ internal sealed class BenchReport
                 ["projector_ms"] = Number(row.Projector.Median),
                 ["prefill_ms"] = Number(row.Prefill.Median),
                 ["ttft_ms"] = Number(row.Ttft.Median),
+                ["ttft_ms_per_round"] = new JsonArray([.. row.Samples.Select(sample => Number(sample.TimeToFirstTokenMs))]),
                 ["decode_ms_per_token"] = Number(row.Decode.Median),
                 ["spread"] = new JsonObject
                 {
@@ -97,6 +98,11 @@ internal sealed class BenchReport
                 double measured = vanilla.Ttft.Median / row.Ttft.Median;
                 double bound = CostModel.TimeToFirstTokenSpeedupBound(_geometry, vanilla.Workload, row.Workload);
                 run["speedup_measured"] = Number(measured);
+                // The same ratio round by round: each round ran both configurations next to each other, so a slow
+                // minute slows both and cancels in their ratio (the medians above may come from different rounds).
+                var paired = PairedSpeedups(vanilla.Samples, row.Samples);
+                run["speedup_per_round"] = new JsonArray([.. paired.Select(Number)]);
+                run["speedup_paired_median"] = Number(Stat.Of(paired).Median);
                 run["speedup_bound"] = Number(bound);
                 run["speedup_of_bound"] = Number(measured / bound);
                 run["prefill_speedup_measured"] = Number(vanilla.Prefill.Median / row.Prefill.Median);
@@ -226,6 +232,10 @@ internal sealed class BenchReport
             }
         }
     }
+
+    /// <summary>Vanilla time to first token over the reduced one, round by round (the samples are in round order).</summary>
+    internal static double[] PairedSpeedups(IReadOnlyList<BenchSample> vanilla, IReadOnlyList<BenchSample> reduced) =>
+        [.. vanilla.Zip(reduced, (v, r) => v.TimeToFirstTokenMs / r.TimeToFirstTokenMs)];
 
     private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, 4)) : null;
 

@@ -53,6 +53,18 @@ public sealed class BenchCommandTests
                 Assert.Equal((double)run["prompt_ratio"]!, (double)run["kv_ratio"]!, 3);
                 Assert.True((double)run["speedup_bound"]! > 1, run.ToJsonString());
                 Assert.True((double)run["reduce_ms"]! > 0, "the reducer ran and was timed");
+
+                // Round by round: vanilla's time to first token over this one's, in the same round; their median.
+                var vanillaRounds = runs[0]["ttft_ms_per_round"]!.AsArray().Select(v => (double)v!).ToArray();
+                var rounds = run["ttft_ms_per_round"]!.AsArray().Select(v => (double)v!).ToArray();
+                var paired = run["speedup_per_round"]!.AsArray().Select(v => (double)v!).ToArray();
+                Assert.Equal(2, paired.Length);
+                for (int i = 0; i < paired.Length; i++)
+                {
+                    AssertClose(vanillaRounds[i] / rounds[i], paired[i]);
+                }
+
+                AssertClose((paired[0] + paired[1]) / 2, (double)run["speedup_paired_median"]!);
             }
             else
             {
