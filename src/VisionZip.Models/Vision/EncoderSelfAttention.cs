@@ -14,8 +14,9 @@ namespace VisionZip.Models.Vision;
 /// "eager" attention) would be faster still but lose up to a quarter of a logit on peaked rows (scores of 100), which
 /// the CLS attention VisionZip ranks by has. The scores are materialised a few heads of one image at a time (at most
 /// <see cref="MaxScoresPerChunk"/>): small temporaries stay in the cache and in reused heap memory, where one
-/// [16, 577, 577] float32 block (21 MB) made the layer 10x slower through fresh pages on every call. float32 (the parity path), other devices and
-/// anything that records gradients keep torch's kernel, which never materialises the scores.
+/// [16, 577, 577] float32 block (21 MB) made the layer 10x slower through fresh pages on every call. float32 (the
+/// parity path), other devices and anything that records gradients keep torch's kernel, which never materialises the
+/// scores.
 /// </remarks>
 internal static class EncoderSelfAttention
 {
@@ -41,8 +42,6 @@ internal static class EncoderSelfAttention
         using var scope = NewDisposeScope();
         long batch = query.shape[0], heads = query.shape[1], tokens = query.shape[2];
         long headsPerChunk = Math.Clamp(maxScoresPerChunk / (tokens * tokens), 1, heads);
-        var queries = query.to(ScalarType.Float32);                                       // [B, H, N, Dh]
-        var keysT = key.to(ScalarType.Float32).transpose(-1, -2);                          // [B, H, Dh, N]
         var context = empty(query.shape, query.dtype, query.device);                       // [B, H, N, Dh]
         for (long image = 0; image < batch; image++)
         {
@@ -51,7 +50,10 @@ internal static class EncoderSelfAttention
                 using var step = NewDisposeScope();
                 long count = Math.Min(headsPerChunk, heads - head);
                 Tensor Slice(Tensor t) => t.narrow(0, image, 1).narrow(1, head, count);
-                var scores = Slice(queries).matmul(Slice(keysT)).mul_(scale);                // [1, h, N, N] float32
+                // Widened per chunk, not for the whole batch: many tiles or frames hold no float32 copy of q and k.
+                var queries = Slice(query).to(ScalarType.Float32);                           // [1, h, N, Dh]
+                var keysT = Slice(key).to(ScalarType.Float32).transpose(-1, -2);              // [1, h, Dh, N]
+                var scores = queries.matmul(keysT).mul_(scale);                               // [1, h, N, N] float32
                 var probabilities = scores.softmax(-1).to(query.dtype);
                 Slice(context).copy_(probabilities.matmul(Slice(value)));                     // [1, h, N, Dh]
             }
