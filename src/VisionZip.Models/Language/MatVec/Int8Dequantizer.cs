@@ -32,9 +32,9 @@ internal static unsafe class Int8Dequantizer
         int rows = (int)weight.shape[0];
         int columns = (int)weight.shape[1];
         var dense = empty([rows, columns], dtype);
-        nint source = SingleTokenLinear.Address(weight);
-        nint target = SingleTokenLinear.Address(dense);
-        nint scale = SingleTokenLinear.Address(scales);
+        nint source = TensorMemory.Address(weight);
+        nint target = TensorMemory.Address(dense);
+        nint scale = TensorMemory.Address(scales);
         bool bfloat16 = dtype == ScalarType.BFloat16;
         RowPartition.Run(rows, columns * (bfloat16 ? 3L : 5L), (start, end) =>
         {

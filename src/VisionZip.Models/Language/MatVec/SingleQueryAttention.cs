@@ -45,10 +45,10 @@ internal static unsafe class SingleQueryAttention
         bool bfloat16 = query.dtype == ScalarType.BFloat16;
         var q = query.to(ScalarType.Float32).contiguous();           // [B, H, 1, Dh]
         var output = empty([batch, heads, 1, headDim], ScalarType.Float32);   // every head writes all of its row
-        float* queries = (float*)SingleTokenLinear.Address(q);
-        float* outputs = (float*)SingleTokenLinear.Address(output);
-        byte* keyBase = (byte*)SingleTokenLinear.Address(keys);
-        byte* valueBase = (byte*)SingleTokenLinear.Address(values);
+        float* queries = (float*)TensorMemory.Address(q);
+        float* outputs = (float*)TensorMemory.Address(output);
+        byte* keyBase = (byte*)TensorMemory.Address(keys);
+        byte* valueBase = (byte*)TensorMemory.Address(values);
         int elementSize = bfloat16 ? 2 : 4;
         long headStride = (long)capacity * headDim * elementSize;     // bytes between kv heads in a buffer
         int groups = heads / keyValueHeads;

@@ -40,12 +40,12 @@ internal static unsafe class SingleTokenLinear
         int outputs = (int)weight.shape[0];
         int inputs = (int)weight.shape[1];
         var output = empty(OutputShape(input, outputs), ScalarType.Float32);
-        nint outputAddress = Address(output);
-        nint weightAddress = Address(weight);
+        nint outputAddress = TensorMemory.Address(output);
+        nint weightAddress = TensorMemory.Address(weight);
         if (input.dtype == ScalarType.Float32)
         {
             var x = input.contiguous();
-            nint inputAddress = Address(x);
+            nint inputAddress = TensorMemory.Address(x);
             RowPartition.Run(outputs, inputs * 4L, (start, end) =>
                 Float32MatVec.Rows((float*)weightAddress, (float*)inputAddress, (float*)outputAddress, inputs, start, end));
         }
@@ -94,13 +94,13 @@ internal static unsafe class SingleTokenLinear
         int inputs = (int)weight.shape[1];
         var output = empty(OutputShape(input, outputs), ScalarType.Float32);
         var x = input.to(ScalarType.Float32).contiguous();
-        nint outputAddress = Address(output);
-        nint weightAddress = Address(weight);
-        nint scalesAddress = Address(scales);
+        nint outputAddress = TensorMemory.Address(output);
+        nint weightAddress = TensorMemory.Address(weight);
+        nint scalesAddress = TensorMemory.Address(scales);
         var quantized = (short*)NativeMemory.AlignedAlloc((nuint)(inputs * sizeof(short)), 64);
         try
         {
-            float inputScale = Int8MatVec.QuantizeInput((float*)Address(x), quantized, inputs);
+            float inputScale = Int8MatVec.QuantizeInput((float*)TensorMemory.Address(x), quantized, inputs);
             nint quantizedAddress = (nint)quantized;
             RowPartition.Run(outputs, inputs, (start, end) =>
                 Int8MatVec.Rows((sbyte*)weightAddress, (float*)scalesAddress, (short*)quantizedAddress, inputScale,
@@ -149,7 +149,4 @@ internal static unsafe class SingleTokenLinear
             target[i] = BitConverter.Int32BitsToSingle(bits[i] << 16);
         }
     }
-
-    // The tensor's first element (storage offset included); the tensor must be contiguous, on the CPU and under 2 GiB.
-    internal static nint Address(Tensor tensor) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
 }
