@@ -47,6 +47,7 @@ public static class EncoderProfile
         var kT32 = kT3.to(ScalarType.Float32);
         var scores32 = bmm(q32, kT32);
         var qkvFlat = Random(1, Tokens, 3 * Hidden);
+        var probabilities6 = EncoderSelfAttention.Probabilities(q.narrow(1, 0, 6), k.narrow(1, 0, 6), 0.125);
         var mlpIn = Random(1, Tokens, Intermediate);
         var pixels = Random(1, 3, 336, 336);
         var patchW = Random(Hidden, 3, 14, 14);
@@ -80,7 +81,7 @@ public static class EncoderProfile
             ("addmm fused qkv, weight [K,N]", Mm(Tokens, Hidden, 3 * Hidden), () => addmm(bqkv, x.view(Tokens, Hidden), wqkvT, 1, 1)),
             ("split qkv view+transpose (no copy)", 0, () => qkvFlat.view(1, Tokens, 3, Heads, HeadDim).permute(2, 0, 3, 1, 4)),
             ("sdpa [1,16,577,64]", 4.0 * Heads * Tokens * Tokens * HeadDim, () => nn.functional.scaled_dot_product_attention(q, k, v)),
-            ("sdpa from qkv views (strided)", 4.0 * Heads * Tokens * Tokens * HeadDim, () =>
+            ("sdpa from qkv views (strided) [1,16,577,64]", 4.0 * Heads * Tokens * Tokens * HeadDim, () =>
             {
                 var parts = qkvFlat.view(1, Tokens, 3, Heads, HeadDim).permute(2, 0, 3, 1, 4);
                 return nn.functional.scaled_dot_product_attention(parts[0], parts[1], parts[2]);
@@ -89,6 +90,22 @@ public static class EncoderProfile
                 q.matmul(k.transpose(-1, -2)).mul_(0.125).softmax(-1).matmul(v)),
             ("attention explicit bf16, softmax fp32", 4.0 * Heads * Tokens * Tokens * HeadDim, () =>
                 q.mul(0.125).matmul(k.transpose(-1, -2)).softmax(-1, ScalarType.Float32).to(dtype).matmul(v)),
+            ("encoder attention, probabilities by torch", 4.0 * Heads * Tokens * Tokens * HeadDim, () =>
+            {
+                var parts = qkvFlat.view(1, Tokens, 3, Heads, HeadDim).permute(2, 0, 3, 1, 4);
+                return EncoderSelfAttention.Compute(parts[0], parts[1], parts[2], 0.125, EncoderSelfAttention.MaxScoresPerChunk, useKernel: false);
+            }),
+            ("encoder attention, probabilities by the kernel", 4.0 * Heads * Tokens * Tokens * HeadDim, () =>
+            {
+                var parts = qkvFlat.view(1, Tokens, 3, Heads, HeadDim).permute(2, 0, 3, 1, 4);
+                return EncoderSelfAttention.Compute(parts[0], parts[1], parts[2], 0.125, EncoderSelfAttention.MaxScoresPerChunk, useKernel: true);
+            }),
+            ("probabilities only, torch [1,6,577,577]", 2.0 * 6 * Tokens * Tokens * HeadDim, () =>
+                EncoderSelfAttention.Probabilities(q.narrow(1, 0, 6), k.narrow(1, 0, 6), 0.125, useKernel: false)),
+            ("probabilities only, kernel [1,6,577,577]", 2.0 * 6 * Tokens * Tokens * HeadDim, () =>
+                EncoderSelfAttention.Probabilities(q.narrow(1, 0, 6), k.narrow(1, 0, 6), 0.125, useKernel: true)),
+            ("probabilities times values [1,6,577,577]x[577,64]", 2.0 * 6 * Tokens * Tokens * HeadDim, () =>
+                probabilities6.matmul(v.narrow(1, 0, 6))),
             ("attention sdpa in float32", 4.0 * Heads * Tokens * Tokens * HeadDim, () =>
                 nn.functional.scaled_dot_product_attention(q.to(ScalarType.Float32), k.to(ScalarType.Float32), v.to(ScalarType.Float32)).to(dtype)),
             ("attention scores only q k^T", 2.0 * Heads * Tokens * Tokens * HeadDim, () => q.matmul(k.transpose(-1, -2))),

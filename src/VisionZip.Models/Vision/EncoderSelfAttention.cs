@@ -14,13 +14,14 @@ namespace VisionZip.Models.Vision;
 /// "eager" attention) would be faster still but lose up to a quarter of a logit on peaked rows (scores of 100), which
 /// the CLS attention VisionZip ranks by has. The scores are materialised a few heads of one image at a time (at most
 /// <see cref="MaxScoresPerChunk"/>): small temporaries stay in the cache and in reused heap memory, where one
-/// [16, 577, 577] float32 block (21 MB) made the layer 10x slower through fresh pages on every call. float32 (the
-/// parity path), other devices and anything that records gradients keep torch's kernel, which never materialises the
-/// scores.
+/// [16, 577, 577] float32 block (21 MB) made the layer 10x slower through fresh pages on every call. The scores and
+/// their softmax are one SIMD pass (<see cref="AttentionProbabilitiesKernel"/>) where the CPU has 512-bit vectors,
+/// torch's float32 matmul and softmax elsewhere. float32 (the parity path), other devices and anything that records
+/// gradients keep torch's fused kernel, which never materialises the scores.
 /// </remarks>
 internal static class EncoderSelfAttention
 {
-    /// <summary>Largest number of scores one chunk materialises (8 MiB in float32; 6 of CLIP-L/336's 16 heads).</summary>
+    /// <summary>Largest number of scores one chunk materialises (6 of CLIP-L/336's 16 heads: 4 MiB of bf16 probabilities, 8 MiB as float32 scores without the kernel).</summary>
     internal const long MaxScoresPerChunk = 1L << 21;
 
     /// <summary>The attention's output [B, H, N, Dh].</summary>
@@ -32,7 +33,13 @@ internal static class EncoderSelfAttention
         Compute(query, key, value, scale, MaxScoresPerChunk);
 
     /// <summary><see cref="Compute(Tensor, Tensor, Tensor, double)"/> with at most <paramref name="maxScoresPerChunk"/> scores at once.</summary>
-    internal static Tensor Compute(Tensor query, Tensor key, Tensor value, double scale, long maxScoresPerChunk)
+    /// <param name="query">[B, H, N, Dh].</param>
+    /// <param name="key">[B, H, N, Dh].</param>
+    /// <param name="value">[B, H, N, Dh].</param>
+    /// <param name="scale">Multiplies the scores before the softmax.</param>
+    /// <param name="maxScoresPerChunk">Most scores materialised at once (at least one head).</param>
+    /// <param name="useKernel">False to take torch's products for the probabilities even where the kernel runs (measurements compare the two).</param>
+    internal static Tensor Compute(Tensor query, Tensor key, Tensor value, double scale, long maxScoresPerChunk, bool useKernel = true)
     {
         if (!UsesExplicitProducts(query))
         {
@@ -51,15 +58,41 @@ internal static class EncoderSelfAttention
                 long count = Math.Min(headsPerChunk, heads - head);
                 Tensor Slice(Tensor t) => t.narrow(0, image, 1).narrow(1, head, count);
                 // Widened per chunk, not for the whole batch: many tiles or frames hold no float32 copy of q and k.
-                var queries = Slice(query).to(ScalarType.Float32);                           // [1, h, N, Dh]
-                var keysT = Slice(key).to(ScalarType.Float32).transpose(-1, -2);              // [1, h, Dh, N]
-                var scores = queries.matmul(keysT).mul_(scale);                               // [1, h, N, N] float32
-                var probabilities = scores.softmax(-1).to(query.dtype);
+                var probabilities = Probabilities(Slice(query), Slice(key), scale, useKernel); // [1, h, N, N] bf16
                 Slice(context).copy_(probabilities.matmul(Slice(value)));                     // [1, h, N, Dh]
             }
         }
 
         return context.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <c>softmax(q k^T * scale)</c> with float32 scores, rounded to the query's dtype: the SIMD kernel where it runs
+    /// (<see cref="AttentionProbabilitiesKernel"/>), else torch's float32 matmul and softmax.
+    /// </summary>
+    /// <param name="queries">[1, h, N, Dh] bfloat16.</param>
+    /// <param name="keys">[1, h, N, Dh] bfloat16.</param>
+    /// <param name="scale">Multiplies the scores.</param>
+    /// <param name="useKernel">False to take torch's products even where the kernel runs (tests compare the two).</param>
+    internal static unsafe Tensor Probabilities(Tensor queries, Tensor keys, double scale, bool useKernel = true)
+    {
+        long heads = queries.shape[1], tokens = queries.shape[2], headDim = queries.shape[3];
+        if (!useKernel || !AttentionProbabilitiesKernel.IsSupported || heads * tokens * tokens * 2 > int.MaxValue)   // raw addresses: under 2 GiB
+        {
+            var keysT = keys.to(ScalarType.Float32).transpose(-1, -2);                     // [1, h, Dh, N]
+            return queries.to(ScalarType.Float32).matmul(keysT).mul_(scale).softmax(-1).to(queries.dtype);
+        }
+
+        var wideQueries = queries.to(ScalarType.Float32).contiguous();                      // [1, h, N, Dh]
+        var keysTransposed = zeros([1, heads, headDim, AttentionProbabilitiesKernel.PaddedTokens((int)tokens)], ScalarType.Float32);
+        keysTransposed.narrow(3, 0, tokens).copy_(keys.transpose(-1, -2));                 // widened as it is copied
+        var probabilities = empty([1, heads, tokens, tokens], queries.dtype);
+        AttentionProbabilitiesKernel.Compute(
+            (float*)TensorMemory.Address(wideQueries),
+            (float*)TensorMemory.Address(keysTransposed),
+            (ushort*)TensorMemory.Address(probabilities),
+            (int)heads, (int)tokens, (int)headDim, (float)scale);
+        return probabilities;
     }
 
     /// <summary>Whether <see cref="Compute(Tensor, Tensor, Tensor, double)"/> takes the explicit products for a query like <paramref name="query"/>.</summary>
