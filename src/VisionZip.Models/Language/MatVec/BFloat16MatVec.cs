@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace VisionZip.Models.Language.MatVec;
@@ -25,6 +26,7 @@ internal static unsafe class BFloat16MatVec
     /// <param name="input">[inputs] float32.</param>
     /// <param name="deinterleaved">[inputs - inputs % 32].</param>
     /// <param name="inputs">Length of the input.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Deinterleave(float* input, float* deinterleaved, int inputs)
     {
         int blocks = inputs / Block;
@@ -48,6 +50,7 @@ internal static unsafe class BFloat16MatVec
     /// <param name="inputs">Columns of the matrix (length of the input).</param>
     /// <param name="rowStart">First row.</param>
     /// <param name="rowEnd">End row (exclusive).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(ushort* weights, float* deinterleaved, float* input, float* output, int inputs, int rowStart, int rowEnd)
     {
         int pairEnd = inputs - inputs % (2 * Block);

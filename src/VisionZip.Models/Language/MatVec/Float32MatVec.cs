@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace VisionZip.Models.Language.MatVec;
@@ -20,6 +21,7 @@ internal static unsafe class Float32MatVec
     /// <param name="inputs">Columns of the matrix (length of the input).</param>
     /// <param name="rowStart">First row.</param>
     /// <param name="rowEnd">End row (exclusive).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(float* weights, float* input, float* output, int inputs, int rowStart, int rowEnd)
     {
         int unrolledEnd = inputs - inputs % Unrolled;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using static TorchSharp.torch;
@@ -55,6 +56,7 @@ internal static unsafe class Int8Dequantizer
         return dense;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowToFloat32(sbyte* from, float* to, float factor, int count)
     {
         var scale = Vector512.Create(factor);
@@ -70,6 +72,7 @@ internal static unsafe class Int8Dequantizer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowToBFloat16(sbyte* from, ushort* to, float factor, int count)
     {
         var scale = Vector512.Create(factor);

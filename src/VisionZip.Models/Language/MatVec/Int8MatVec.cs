@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -28,6 +29,7 @@ internal static unsafe class Int8MatVec
     /// <param name="input">[inputs] float32.</param>
     /// <param name="quantized">[inputs] int16.</param>
     /// <param name="inputs">Length of the input.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float QuantizeInput(float* input, short* quantized, int inputs)
     {
         float maximum = 0;
@@ -62,6 +64,7 @@ internal static unsafe class Int8MatVec
     /// <param name="inputs">Columns of the matrix (length of the input).</param>
     /// <param name="rowStart">First row.</param>
     /// <param name="rowEnd">End row (exclusive).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(sbyte* weights, float* scales, short* input, float inputScale, float* output, int inputs,
         int rowStart, int rowEnd)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
@@ -97,6 +98,7 @@ internal static unsafe class SingleQueryAttention
         !query.requires_grad && !keys.requires_grad && !values.requires_grad;
 
     // One (batch, head): scores over the cached keys, softmax, then the weighted sum of the cached values.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Head(float* query, byte* keys, byte* values, float* scores, float* scaledQuery,
         float* deinterleavedQuery, float* sums, float* result, int length, int headDim, float scale, bool bfloat16)
     {
@@ -122,6 +124,7 @@ internal static unsafe class SingleQueryAttention
     }
 
     // In place: exp(x - max) / sum, in float32.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Softmax(float* scores, int length)
     {
         int vectorEnd = length - length % 16;
@@ -175,6 +178,7 @@ internal static unsafe class SingleQueryAttention
     }
 
     // sum[d] = sum_s p[s] * V[s, d] for float32 rows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightedSumFloat32(float* values, float* weights, float* sum, int length, int headDim)
     {
         new Span<float>(sum, headDim).Clear();
@@ -199,6 +203,7 @@ internal static unsafe class SingleQueryAttention
 
     // The same for bfloat16 rows; the sums of each whole block of 32 come out de-interleaved (16 even-indexed values,
     // then the 16 odd ones), the tail after the last whole block in order.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightedSumBFloat16(ushort* values, float* weights, float* sum, int length, int headDim)
     {
         new Span<float>(sum, headDim).Clear();
@@ -226,6 +231,7 @@ internal static unsafe class SingleQueryAttention
 
     // Undoes BFloat16MatVec.Deinterleave: per whole block of 32, 16 even-indexed then 16 odd-indexed values; the tail
     // is already in order.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Reinterleave(float* deinterleaved, float* target, int count)
     {
         int blockEnd = count - count % BFloat16MatVec.Block;

@@ -14,7 +14,9 @@ namespace VisionZip.Models.Language.MatVec;
 /// <remarks>
 /// Results are float32 sums rounded to the input dtype, as torch's own linear computes them, but summed in another
 /// order (float32 parity holds to rounding). Anything else (several tokens, another device or dtype, a CPU without
-/// AVX-512, a weight over 2 GiB) is declined and the caller runs torch's linear.
+/// AVX-512, a weight over 2 GiB) is declined and the caller runs torch's linear. The kernels' loops are compiled fully
+/// optimised on first use (<see cref="MethodImplOptions.AggressiveOptimization"/>): the first tier's code made the first
+/// hundred calls of a 4096 x 4096 product 1.7x slower (40 ms more), most of a first decode step.
 /// </remarks>
 internal static unsafe class SingleTokenLinear
 {
@@ -140,6 +142,7 @@ internal static unsafe class SingleTokenLinear
         return dtype == ScalarType.Float32 ? output : output.to(dtype);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WidenBFloat16(Tensor input, float* target, int inputs)
     {
         var contiguous = input.contiguous(); // owned by the caller's dispose scope
