@@ -223,28 +223,14 @@ internal static unsafe class AttentionProbabilitiesKernel
         int j2 = 0;
         for (; j2 < pairEnd; j2 += 2 * Lanes)
         {
-            var low = RoundToBFloat16Bits(Vector512.Load(scores + j2) * factor);
-            var high = RoundToBFloat16Bits(Vector512.Load(scores + j2 + Lanes) * factor);
+            var low = BFloat16Bits.Round(Vector512.Load(scores + j2) * factor);
+            var high = BFloat16Bits.Round(Vector512.Load(scores + j2 + Lanes) * factor);
             Vector512.Narrow(low, high).Store(output + j2);
         }
 
         for (; j2 < tokens; j2++)
         {
-            output[j2] = RoundToBFloat16Bits(scores[j2] * inverse);
+            output[j2] = BFloat16Bits.Round(scores[j2] * inverse);
         }
-    }
-
-    // Round to nearest, ties to even, of finite floats (what torch's conversion does); the result in the low 16 bits.
-    private static Vector512<uint> RoundToBFloat16Bits(Vector512<float> values)
-    {
-        var bits = values.AsUInt32();
-        var odd = Vector512.ShiftRightLogical(bits, 16) & Vector512<uint>.One;
-        return Vector512.ShiftRightLogical(bits + Vector512.Create(0x7FFFu) + odd, 16);
-    }
-
-    internal static ushort RoundToBFloat16Bits(float value)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
     }
 }

@@ -1,3 +1,4 @@
+using VisionZip.Models;
 using VisionZip.Models.Vision;
 using VisionZip.Runtime;
 using static TorchSharp.torch;
@@ -61,7 +62,7 @@ public sealed class AttentionProbabilitiesKernelTests
     }
 
     [Fact]
-    public void Rounds_to_nearest_even_like_torch()
+    public void Rounds_to_nearest_even_like_torch_in_scalar_and_vector_form()
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator(5);
@@ -75,7 +76,9 @@ public sealed class AttentionProbabilitiesKernelTests
         var expectedBits = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(expected.bytes).ToArray();
         for (int i = 0; i < values.Length; i++)
         {
-            Assert.Equal(expectedBits[i], AttentionProbabilitiesKernel.RoundToBFloat16Bits(values[i]));
+            Assert.Equal(expectedBits[i], BFloat16Bits.Round(values[i]));
+            var lanes = BFloat16Bits.Round(System.Runtime.Intrinsics.Vector512.Create(values[i]));   // the kernels' vector form
+            Assert.Equal(expectedBits[i], (ushort)lanes[i % 16]);
         }
     }
 }

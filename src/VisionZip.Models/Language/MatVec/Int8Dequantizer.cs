@@ -79,27 +79,18 @@ internal static unsafe class Int8Dequantizer
         int i = 0;
         for (; i <= count - 32; i += 32)
         {
-            var low = RoundToBFloat16Bits(Widen(from + i) * scale);
-            var high = RoundToBFloat16Bits(Widen(from + i + 16) * scale);
+            var low = BFloat16Bits.Round(Widen(from + i) * scale);
+            var high = BFloat16Bits.Round(Widen(from + i + 16) * scale);
             Vector512.Narrow(low, high).Store(to + i);
         }
 
         for (; i < count; i++)
         {
-            to[i] = (ushort)(RoundToBFloat16Bits(Vector512.Create(from[i] * factor)).GetElement(0));
+            to[i] = BFloat16Bits.Round(from[i] * factor);
         }
     }
 
     // 16 int8 values as float32 (sign-extended, then converted exactly).
     private static Vector512<float> Widen(sbyte* from) =>
         Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(from)));
-
-    // float32 -> the bfloat16 bits (in the low half of each lane), rounding to nearest even; finite inputs only
-    // (an int8 times a finite scale).
-    private static Vector512<uint> RoundToBFloat16Bits(Vector512<float> values)
-    {
-        var bits = values.AsUInt32();
-        var lsb = Vector512.ShiftRightLogical(bits, 16) & Vector512<uint>.One;
-        return Vector512.ShiftRightLogical(bits + Vector512.Create(0x7FFFu) + lsb, 16);
-    }
 }
