@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates docs/bench/*.json, *.md and *.png: `visionzip bench` on synthetic random-weight checkpoints of
-# LLaVA-1.5-7B (all 32 LLM layers) and LLaVA-NeXT-7B (LLM_LAYERS_NEXT layers, default 32). Needs about 16 GB of
+# LLaVA-1.5-7B (all 32 LLM layers) and LLaVA-NeXT-7B (LLM_LAYERS_NEXT layers, default 32). Needs 16 GB (1.5) to 20 GB (NeXT) of
 # memory and 15 GB of disk per geometry for the cached checkpoints (~/.cache/visionzip/synthetic), and about
 # 10 minutes for 1.5 and 30 for NeXT on 2 cores. Run it on a quiet machine: every configuration alternates in
 # each round, and the machine's limits (matmul probe, bandwidth) are measured in every round as one more unit of the
