@@ -77,7 +77,9 @@ internal static class EncoderSelfAttention
     internal static unsafe Tensor Probabilities(Tensor queries, Tensor keys, double scale, bool useKernel = true)
     {
         long heads = queries.shape[1], tokens = queries.shape[2], headDim = queries.shape[3];
-        if (!useKernel || !AttentionProbabilitiesKernel.IsSupported || heads * tokens * tokens * 2 > int.MaxValue)   // raw addresses: under 2 GiB
+        bool kernel = useKernel && AttentionProbabilitiesKernel.IsSupported && queries.dtype == ScalarType.BFloat16 &&
+                      queries.device_type == TorchSharp.DeviceType.CPU && heads * tokens * tokens * 2 <= int.MaxValue;   // raw addresses: under 2 GiB
+        if (!kernel)
         {
             var keysT = keys.to(ScalarType.Float32).transpose(-1, -2);                     // [1, h, Dh, N]
             return queries.to(ScalarType.Float32).matmul(keysT).mul_(scale).softmax(-1).to(queries.dtype);
