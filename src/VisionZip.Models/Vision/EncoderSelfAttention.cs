@@ -86,8 +86,10 @@ internal static class EncoderSelfAttention
         }
 
         var wideQueries = queries.to(ScalarType.Float32).contiguous();                      // [1, h, N, Dh]
-        var keysTransposed = zeros([1, heads, headDim, AttentionProbabilitiesKernel.PaddedTokens((int)tokens)], ScalarType.Float32);
+        long padded = AttentionProbabilitiesKernel.PaddedTokens((int)tokens);
+        var keysTransposed = empty([1, heads, headDim, padded], ScalarType.Float32);
         keysTransposed.narrow(3, 0, tokens).copy_(keys.transpose(-1, -2));                 // widened as it is copied
+        keysTransposed.narrow(3, tokens, padded - tokens).zero_();                          // read, never used: no denormals or NaN
         var probabilities = empty([1, heads, tokens, tokens], queries.dtype);
         AttentionProbabilitiesKernel.Compute(
             (float*)TensorMemory.Address(wideQueries),

@@ -23,6 +23,7 @@ public sealed class AttentionProbabilitiesKernelTests
         { 1, 1, 8, 1.0 },      // a single token: probability 1
         { 3, 17, 16, 1.0 },    // the tiny fixtures' size: 2 blocks of 6 rows + 5, one 16-column vector + 1
         { 2, 37, 24, 2.0 },    // one 32-column block + a 16-column vector, rows 6 x 6 + 1
+        { 2, 32, 16, 1.0 },    // a whole number of vectors: no padding columns
         { 6, 577, 64, 1.0 },   // CLIP-L/336
         { 2, 730, 72, 3.0 },   // SigLIP so400m/384 with peaked rows
         { 1, 50, 64, 12.0 },   // nearly one-hot rows
