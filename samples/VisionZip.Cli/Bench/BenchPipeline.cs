@@ -19,8 +19,10 @@ internal static class BenchPipeline
     public static int Run(CliContext context, BenchRequest request)
     {
         var quantization = request.Int8Weights ? WeightQuantization.Int8 : WeightQuantization.None;
+        long loadStart = System.Diagnostics.Stopwatch.GetTimestamp();
         using var model = ModelLoader.AfterLoading(context.Status("Loading model", () => ModelErrors.Wrap(request.Model,
             () => VisionLanguageModel.Load(request.Model.Path, request.Compute.DType, request.Compute.Device, ModelParts.All, quantization))));
+        double loadMs = System.Diagnostics.Stopwatch.GetElapsedTime(loadStart).TotalMilliseconds;   // files to weights, every value checked
         ModelLoader.AddAdapters(model, request.ProjectorAdapters);
         var configurations = new List<BenchConfiguration> { BenchConfiguration.Vanilla };
         foreach (var budget in request.Budgets)
@@ -73,7 +75,7 @@ internal static class BenchPipeline
         string description = request.Synthetic is { } name
             ? $"synthetic {name} ({model.LanguageModel.Config.NumHiddenLayers} LLM layers)"
             : Path.GetFileName(Path.TrimEndingDirectorySeparator(model.Directory));
-        var report = new BenchReport(request, description, geometry, request.MeasureLimits ? new RoundLimits(limitsPerRound) : null,
+        var report = new BenchReport(request, description, geometry, loadMs, request.MeasureLimits ? new RoundLimits(limitsPerRound) : null,
             [.. configurations.Select((c, i) => (c, (IReadOnlyList<BenchSample>)samples[i]))]);
         if (request.PlotPath is { } plot)
         {

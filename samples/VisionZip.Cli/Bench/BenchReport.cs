@@ -14,17 +14,19 @@ internal sealed class BenchReport
     private readonly BenchRequest _request;
     private readonly string _model;
     private readonly VlmGeometry _geometry;
+    private readonly double _loadMs;   // loading the model once, before the rounds (files to weights, every value checked)
     private readonly RoundLimits? _limits;
     private readonly string _dtypeName;
     private readonly int _weightBytes;
     private readonly int _kvElementSize;
 
-    public BenchReport(BenchRequest request, string modelDescription, VlmGeometry geometry, RoundLimits? limits,
+    public BenchReport(BenchRequest request, string modelDescription, VlmGeometry geometry, double loadMs, RoundLimits? limits,
         IReadOnlyList<(BenchConfiguration Configuration, IReadOnlyList<BenchSample> Samples)> results)
     {
         _request = request;
         _model = modelDescription;
         _geometry = geometry;
+        _loadMs = loadMs;
         _limits = limits;
         _dtypeName = MachineLimits.DTypeName(request.Compute.DType);
         _kvElementSize = _dtypeName == "fp32" ? 4 : 2;
@@ -126,6 +128,7 @@ internal sealed class BenchReport
             ["runs_per_configuration"] = _request.Runs,
             ["warmup_rounds"] = _request.Warmup,
             ["decode_tokens"] = _request.DecodeTokens,
+            ["load_ms"] = Number(_loadMs),
             ["geometry"] = new JsonObject
             {
                 ["encoder_layers_run"] = _geometry.Encoder.Layers,
@@ -189,7 +192,7 @@ internal sealed class BenchReport
     {
         var json = ToJson();
         var c = CultureInfo.InvariantCulture;
-        output.WriteLine($"model: {_model}; {_dtypeName}{(_request.Int8Weights ? " + int8 weights" : "")}; {_request.Runs} runs after {_request.Warmup} warm-up; image {Path.GetFileName(_request.ImagePath)}");
+        output.WriteLine(string.Create(c, $"model: {_model}; {_dtypeName}{(_request.Int8Weights ? " + int8 weights" : "")}; {_request.Runs} runs after {_request.Warmup} warm-up; image {Path.GetFileName(_request.ImagePath)}; loaded in {_loadMs / 1000:F1} s"));
         if (_limits is not null)
         {
             var median = _limits.Median;

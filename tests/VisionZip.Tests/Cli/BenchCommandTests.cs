@@ -27,6 +27,7 @@ public sealed class BenchCommandTests
         var json = JsonNode.Parse(result.Output)!.AsObject();
         Assert.Null(json["limits"]);
         Assert.Null(json["limits_per_round"]);
+        Assert.True((double)json["load_ms"]! > 0, "loading the model is timed");
         Assert.DoesNotContain("limits this round", result.Error, StringComparison.Ordinal);
         var runs = json["runs"]!.AsArray().Select(r => r!.AsObject()).ToList();
         Assert.Equal(["vanilla", "visionzip 8+2", "visionzip 16+4"], runs.Select(r => (string)r["configuration"]!));
