@@ -217,7 +217,7 @@ internal sealed class BenchReport
             var run = runs[i]!.AsObject();
             string speedup = run["speedup_measured"] is { } m ? string.Create(c, $"{(double)m:F2}x ({(double)run["speedup_bound"]!:F2}x)") : "";
             output.WriteLine(string.Create(c,
-                $"| {row.Configuration.Label} | {row.Workload.VisualTokens} | {row.Workload.PromptTokens} | {row.Preprocess.Median:F1} | {row.Encoder.Median:F1} | {row.Reduce.Median:F2} | {row.Projector.Median:F1} | {row.Prefill.Median:F1} | {row.Ttft.Median:F1} ({row.Ttft.Min:F0}-{row.Ttft.Max:F0}) | {row.Decode.Median:F1} | {row.Samples[^1].KvBytes / 1e6:F1} | {speedup} |"));
+                $"| {row.Configuration.Label} | {row.Workload.VisualTokens} | {row.Workload.PromptTokens} | {row.Preprocess.Median:F1} | {row.Encoder.Median:F1} | {row.Reduce.Median:F2} | {row.Projector.Median:F1} | {row.Prefill.Median:F1} | {row.Ttft.Median:F1} ({row.Ttft.Min:F0}-{row.Ttft.Max:F0}) | {(double.IsFinite(row.Decode.Median) ? row.Decode.Median.ToString("F1", c) : "-")} | {row.Samples[^1].KvBytes / 1e6:F1} | {speedup} |"));
         }
 
         if (_limits is not null && runs.Count > 0 && runs[0]!["fractions"] is not null)

@@ -82,6 +82,17 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public void Without_decode_steps_the_tables_show_a_dash_and_the_load_time()
+    {
+        var result = CliRunner.Run("bench", "--model", Fixtures.Path("llava-1.5-tiny-hf"), "--runs", "1", "--warmup", "0",
+            "--decode-tokens", "0", "--dtype", "fp32", "--budget", "8+2", "--no-limits");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("NaN", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"\| vanilla \|.*\| - \|", result.Output);
+        Assert.Matches(@"loaded in \d+\.\d s", result.Output);
+    }
+
+    [Fact]
     public void Limits_are_measured_in_process_and_plots_are_pngs()
     {
         using var directory = new TempDirectory();
